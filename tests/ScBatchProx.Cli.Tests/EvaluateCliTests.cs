@@ -34,6 +34,26 @@ public class EvaluateCliTests
         Assert.StartsWith("embedding,isolated_labels,", csv[0]);
     }
 
+    [SkippableFact]
+    public async Task KmeansSeedsAveragesLikeTheReferenceSpread()
+    {
+        // cellbench X_limma: seed 4 of the reference's five k-means seeds merges two cell lines (ARI 0.68),
+        // so the five-seed mean (0.932) differs clearly from the single-seed score (0.995).
+        var input = SharedData.Require("cellbench_lung5.h5ad");
+        using var dir = new TempDir();
+        var (exit, output) = await CliProcess.RunAsync(Limit, "evaluate", input, "--embed", "X_limma", "--kmeans-seeds", "5", "--json", dir.File("s.json"));
+        Assert.True(exit == 0, output);
+        var ours = JsonNode.Parse(File.ReadAllText(dir.File("s.json")))!["embeddings"]!["X_limma"]!["metrics"]!;
+        var spread = JsonNode.Parse(File.ReadAllText(Path.Combine(SharedData.Directory!, "reference_metrics.json")))!
+            ["datasets"]!["cellbench_lung5"]!["embeddings"]!["X_limma"]!["kmeans_spread"]!;
+        Assert.Equal(spread["kmeans_nmi_mean"]!.GetValue<double>(), ours["kmeans_nmi"]!.GetValue<double>(), 1e-9);
+        Assert.Equal(spread["kmeans_ari_mean"]!.GetValue<double>(), ours["kmeans_ari"]!.GetValue<double>(), 1e-9);
+
+        var (bad, message) = await CliProcess.RunAsync(Limit, "evaluate", input, "--embed", "X_limma", "--kmeans-seeds", "0");
+        Assert.Equal(2, bad);
+        Assert.Contains("--kmeans-seeds must be at least 1", message);
+    }
+
     [Fact]
     public async Task CellsWithAMissingLabelAreReportedAndLeftOut()
     {

@@ -54,12 +54,12 @@ public static class IntegrationBenchmark
     public const string BatchKey = "batch", LabelKey = "cell_type", PreKey = "X_pca";
 
     public static async Task<List<PairResult>> RunAsync(string dataDir, IReadOnlyCollection<string>? keys, IReadOnlyList<Variant> variants,
-        int threads, Action<string> log, CancellationToken cancel)
+        int threads, Action<string> log, CancellationToken cancel, int kmeansSeeds = 1)
     {
         var files = Directory.GetFiles(dataDir, "*.h5ad").Order(StringComparer.Ordinal).ToArray();
         if (files.Length == 0) throw new InputError($"{dataDir}: no .h5ad files found.");
         var results = new List<PairResult>();
-        var scoring = new BenchmarkOptions { Threads = threads, Metrics = MetricSet.Current };
+        var scoring = new BenchmarkOptions { Threads = threads, Metrics = MetricSet.Current, KMeansSeeds = kmeansSeeds };
         foreach (var path in files)
         {
             string dataset = Path.GetFileNameWithoutExtension(path);
@@ -113,7 +113,7 @@ public static class IntegrationBenchmark
         return sb.ToString();
     }
 
-    public static string Json(IReadOnlyList<PairResult> results, RefineOptions options)
+    public static string Json(IReadOnlyList<PairResult> results, RefineOptions options, int kmeansSeeds = 1)
     {
         var pairs = new JsonArray();
         foreach (var r in results)
@@ -131,7 +131,7 @@ public static class IntegrationBenchmark
                 ["batch_improved_share"] = s.BatchImprovedShare, ["bio_improved_share"] = s.BioImprovedShare,
                 ["worst"] = $"{s.Worst.Dataset} {s.Worst.Embedding}", ["worst_gain"] = s.Worst.RelativeGain,
             });
-        return new JsonObject { ["options"] = JsonNode.Parse(options.ToJson()), ["pairs"] = pairs, ["summary"] = summaries }
+        return new JsonObject { ["options"] = JsonNode.Parse(options.ToJson()), ["kmeans_seeds"] = kmeansSeeds, ["pairs"] = pairs, ["summary"] = summaries }
             .ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
     }
 }

@@ -22,14 +22,16 @@ public static class EvaluateCommand
         var csv = new Option<FileInfo?>("--csv") { Description = "Write the results as CSV, one row per embedding." };
         var neighbors = new Option<NeighborMethod>("--neighbors") { Description = "90-NN search: Exact, Approximate (NN-descent) or Auto (exact up to a size).", DefaultValueFactory = _ => NeighborMethod.Auto };
         var threads = new Option<int>("--threads") { Description = "Worker threads (results do not depend on it).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var kmeansSeeds = KMeansSeedsOption.Create();
         var cmd = new Command("evaluate",
             "Score embeddings with the scIB metrics (scib-metrics 0.6 Benchmarker semantics): bio conservation " +
             "(isolated labels, KMeans NMI/ARI, silhouette, cLISI), batch correction (BRAS, iLISI, kBET, graph connectivity, " +
             "PCR comparison), and Total = 0.6 Bio + 0.4 Batch. Cells with a missing label or batch are reported and left out.")
-        { input, embed, batch, label, pre, json, csv, neighbors, threads };
+        { input, embed, batch, label, pre, json, csv, neighbors, threads, kmeansSeeds };
         cmd.SetAction((r, ct) => CommandGuard.Run(() =>
         {
             var path = r.GetValue(input)!.FullName;
+            int nSeeds = KMeansSeedsOption.Read(r, kmeansSeeds);
             if (!File.Exists(path)) throw new InputError($"{path}: file not found.");
             using var file = AnnDataFile.Open(path);
             var keys = r.GetValue(embed) is { Length: > 0 } given ? given : file.ObsmKeys.ToArray();
@@ -39,7 +41,7 @@ public static class EvaluateCommand
             var preKey = r.GetValue(pre)!;
             Embedding? preEmb = file.ObsmKeys.Contains(preKey) ? file.ReadObsm(preKey) : null;
             if (preEmb is null) Console.Error.WriteLine($"warning: {path}: obsm '{preKey}' not found; pcr_comparison is left out.");
-            var options = new BenchmarkOptions { Threads = Math.Max(1, r.GetValue(threads)), NeighborMethod = r.GetValue(neighbors) };
+            var options = new BenchmarkOptions { Threads = Math.Max(1, r.GetValue(threads)), NeighborMethod = r.GetValue(neighbors), KMeansSeeds = nSeeds };
             var results = new List<BenchmarkResult>();
             foreach (var key in keys)
             {

@@ -23,6 +23,12 @@ public sealed record BenchmarkOptions
     /// <summary>Seed of the k-means++ initialisation (scib-metrics: JAX seed 0, not reproducible here).</summary>
     public ulong KMeansSeed { get; init; }
 
+    /// <summary>
+    /// KMeans NMI/ARI as the mean over this many seeds from <see cref="KMeansSeed"/> on. 1 is
+    /// scib-metrics' protocol (one initialisation); more average out the initialisation lottery.
+    /// </summary>
+    public int KMeansSeeds { get; init; } = 1;
+
     /// <summary>isolated_labels threshold on the number of batches; null = the minimum over labels (scib-metrics default).</summary>
     public int? IsolatedLabelThreshold { get; init; }
 }

@@ -92,7 +92,7 @@ public static class Benchmarker
         }
         if (selected.Contains(MetricSet.KmeansNmi) || selected.Contains(MetricSet.KmeansAri))
         {
-            var (nmi, ari) = Timed("kmeans", () => KmeansNmiAri.Score(embedding, labels, options.KMeansSeed, threads));
+            var (nmi, ari) = Timed("kmeans", () => KmeansNmiAri.Score(embedding, labels, options.KMeansSeed, threads, options.KMeansSeeds));
             if (selected.Contains(MetricSet.KmeansNmi)) Step(MetricSet.KmeansNmi, () => nmi);
             if (selected.Contains(MetricSet.KmeansAri)) Step(MetricSet.KmeansAri, () => ari);
         }
