@@ -43,7 +43,8 @@ public class InProcessTransportTests
         Assert.Equal(100_000, large.Count);
         Assert.Equal(s, l);
         // theta (h*d + h + d*h + d floats) + K*d + K doubles + a few scalars
-        int theta = 64 * 20 * 2 + 64 + 20;
+        int h = new RefineOptions().Hidden;
+        int theta = h * 20 * 2 + h + 20;
         Assert.InRange(s, theta * 4 + 20 * 21 * 8, theta * 4 + 20 * 21 * 8 + 200);
     }
 
@@ -61,7 +62,7 @@ public class InProcessTransportTests
         var opt = new RefineOptions
         {
             Rounds = 3, Tolerance = 0.5, Hidden = 5, KMeansRestarts = 4, Activation = Activation.Tanh, Prototypes = 7, Sigma = 0.3, Diversity = 1.5,
-            DiversityCap = 3, DiversitySweeps = 2, LambdaId = 0.7, LambdaCompact = 0.9, CompactFromRound = 4, CompactMinBatches = 2,
+            DiversityCap = 3, DiversitySweeps = 2, LambdaId = 0.7, LambdaCompact = 0.9, CompactFromRound = 4, CompactMinBatches = 3,
             Mu = 0.2, LearningRate = 0.02, MiniBatch = 17, LocalEpochs = 3, MaxCellsPerRound = 99, AlignTarget = AlignTarget.Output,
             UseFilm = false, Seed = ulong.MaxValue,
         };

@@ -79,7 +79,7 @@ public static class IntegrationBenchmark
                     var after = Benchmarker.Evaluate(refined.Refined, labels, batches, pre, scoring, name: key);
                     var pair = new PairResult(dataset, key, v.Name, before, after, refined.Elapsed.TotalSeconds);
                     results.Add(pair);
-                    log($"{dataset} {key} [{v.Name}]: Total {before.Current.Total:F4} -> {after.Current.Total:F4} ({100 * pair.RelativeGain:+0.00;-0.00} %), " +
+                    log($"{dataset} {key} [{v.Name}]: Total {before.Current.Total:F4} -> {after.Current.Total:F4} ({P(pair.RelativeGain)}), " +
                         $"Batch {before.Current.BatchCorrection:F4} -> {after.Current.BatchCorrection:F4}, Bio {before.Current.BioConservation:F4} -> {after.Current.BioConservation:F4}");
                 }
             }
@@ -88,7 +88,8 @@ public static class IntegrationBenchmark
     }
 
     static string F(double v) => v.ToString("F4", CultureInfo.InvariantCulture);
-    static string P(double v) => (100 * v).ToString("+0.00;-0.00", CultureInfo.InvariantCulture) + " %";
+    // the third section keeps a negative value that rounds to zero from printing as "-+0.00"
+    static string P(double v) => (100 * v).ToString("+0.00;-0.00;0.00", CultureInfo.InvariantCulture) + " %";
 
     public static IReadOnlyList<VariantSummary> Summaries(IReadOnlyList<PairResult> results) =>
         results.GroupBy(r => r.Variant).Select(g => VariantSummary.Of(g.Key, g.ToList())).ToList();

@@ -26,7 +26,7 @@ public sealed record RefineOptions
     /// <summary>Early stop when the prototype shift and the relative objective change both fall below this.</summary>
     public double Tolerance { get; init; } = 1e-4;
     /// <summary>Adapter hidden width h.</summary>
-    public int Hidden { get; init; } = 64;
+    public int Hidden { get; init; } = 128;
     public Activation Activation { get; init; } = Activation.SiLU;
     /// <summary>Number of global prototypes K; null means min(100, max(2, n / 30)).</summary>
     public int? Prototypes { get; init; }
@@ -41,13 +41,13 @@ public sealed record RefineOptions
     /// <summary>Assignment sweeps per round; sweeps before the last only re-estimate the occupancies O_bk.</summary>
     public int DiversitySweeps { get; init; } = 1;
     /// <summary>Identity-preservation weight lambda_id.</summary>
-    public double LambdaId { get; init; } = 0.3;
+    public double LambdaId { get; init; } = 0.2;
     /// <summary>Compactness weight lambda_c.</summary>
-    public double LambdaCompact { get; init; } = 0.1;
+    public double LambdaCompact { get; init; } = 0.5;
     /// <summary>First round (1-based) in which the compactness term is on.</summary>
-    public int CompactFromRound { get; init; } = 1;
+    public int CompactFromRound { get; init; } = 10;
     /// <summary>Pull cells only towards prototypes populated by at least this many batches.</summary>
-    public int CompactMinBatches { get; init; } = 1;
+    public int CompactMinBatches { get; init; } = 2;
     /// <summary>FedProx proximal weight mu on the shared parameters.</summary>
     public double Mu { get; init; } = 0.01;
     public double LearningRate { get; init; } = 1e-3;
