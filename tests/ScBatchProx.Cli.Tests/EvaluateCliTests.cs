@@ -10,6 +10,10 @@ public class EvaluateCliTests
 {
     static readonly TimeSpan Limit = TimeSpan.FromMinutes(3);
 
+    /// <summary>reference_metrics.json's entries for every embedding of one shared dataset.</summary>
+    static JsonNode ReferenceEmbeddings(string dataset) =>
+        JsonNode.Parse(File.ReadAllText(SharedData.Require("reference_metrics.json")))!["datasets"]![dataset]!["embeddings"]!;
+
     [SkippableFact]
     public async Task JsonMatchesTheReferenceMetricsOfPbmc()
     {
@@ -20,7 +24,7 @@ public class EvaluateCliTests
         Assert.True(exit == 0, output);
         Assert.Contains("kbet_per_label", output);
         var ours = JsonNode.Parse(File.ReadAllText(dir.File("s.json")))!["embeddings"]!;
-        var reference = JsonNode.Parse(File.ReadAllText(Path.Combine(SharedData.Directory!, "reference_metrics.json")))!["datasets"]!["pbmc_symphony"]!["embeddings"]!;
+        var reference = ReferenceEmbeddings("pbmc_symphony");
         foreach (var key in new[] { "X_pca", "X_harmony" })
         {
             foreach (var (metric, value) in reference[key]!["metrics"]!.AsObject())
@@ -44,8 +48,7 @@ public class EvaluateCliTests
         var (exit, output) = await CliProcess.RunAsync(Limit, "evaluate", input, "--embed", "X_limma", "--kmeans-seeds", "5", "--json", dir.File("s.json"));
         Assert.True(exit == 0, output);
         var ours = JsonNode.Parse(File.ReadAllText(dir.File("s.json")))!["embeddings"]!["X_limma"]!["metrics"]!;
-        var spread = JsonNode.Parse(File.ReadAllText(Path.Combine(SharedData.Directory!, "reference_metrics.json")))!
-            ["datasets"]!["cellbench_lung5"]!["embeddings"]!["X_limma"]!["kmeans_spread"]!;
+        var spread = ReferenceEmbeddings("cellbench_lung5")["X_limma"]!["kmeans_spread"]!;
         Assert.Equal(spread["kmeans_nmi_mean"]!.GetValue<double>(), ours["kmeans_nmi"]!.GetValue<double>(), 1e-9);
         Assert.Equal(spread["kmeans_ari_mean"]!.GetValue<double>(), ours["kmeans_ari"]!.GetValue<double>(), 1e-9);
 
