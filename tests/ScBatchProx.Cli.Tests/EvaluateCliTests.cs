@@ -47,7 +47,9 @@ public class EvaluateCliTests
         using var dir = new TempDir();
         var (exit, output) = await CliProcess.RunAsync(Limit, "evaluate", input, "--embed", "X_limma", "--kmeans-seeds", "5", "--json", dir.File("s.json"));
         Assert.True(exit == 0, output);
-        var ours = JsonNode.Parse(File.ReadAllText(dir.File("s.json")))!["embeddings"]!["X_limma"]!["metrics"]!;
+        var result = JsonNode.Parse(File.ReadAllText(dir.File("s.json")))!["embeddings"]!["X_limma"]!;
+        Assert.Equal(5, result["kmeans_seeds"]!.GetValue<int>());
+        var ours = result["metrics"]!;
         var spread = ReferenceEmbeddings("cellbench_lung5")["X_limma"]!["kmeans_spread"]!;
         Assert.Equal(spread["kmeans_nmi_mean"]!.GetValue<double>(), ours["kmeans_nmi"]!.GetValue<double>(), 1e-9);
         Assert.Equal(spread["kmeans_ari_mean"]!.GetValue<double>(), ours["kmeans_ari"]!.GetValue<double>(), 1e-9);

@@ -120,7 +120,7 @@ public class BenchmarkTests(ITestOutputHelper output)
     {
         var result = new BenchmarkResult
         {
-            Embedding = "X_test", Cells = 10, ExcludedCells = 2,
+            Embedding = "X_test", Cells = 10, ExcludedCells = 2, KMeansSeeds = 3,
             Metrics = Values(("silhouette_label", 0.75), ("kbet_per_label", double.NaN), ("bras", 0.5)),
             Seconds = Values(("silhouette_label", 0.1)),
         };
@@ -137,6 +137,7 @@ public class BenchmarkTests(ITestOutputHelper output)
         var back = BenchmarkResult.FromJson(json);
         Assert.Equal(0.75, back["silhouette_label"]);
         Assert.True(double.IsNaN(back["kbet_per_label"]));
+        Assert.Equal(3, back.KMeansSeeds);
         Assert.Equal(result.Current, back.Current);
         var table = new BenchmarkTable([result, back]).ToJson();
         Assert.Contains("\"scaled\"", table);

@@ -36,6 +36,8 @@ public sealed class BenchmarkResult
     public int Cells { get; init; }
     /// <summary>Cells dropped up front because their label or batch was missing.</summary>
     public int ExcludedCells { get; init; }
+    /// <summary>k-means initialisations KMeans NMI/ARI were averaged over (1 = scib-metrics' protocol).</summary>
+    public int KMeansSeeds { get; init; } = 1;
     /// <summary>Computed metrics by name; NaN where the metric is undefined (e.g. no label qualifies).</summary>
     public IReadOnlyDictionary<string, double> Metrics { get; init; } = new Dictionary<string, double>();
     /// <summary>Wall-clock seconds per step (metric names, plus "neighbors" for the shared 90-NN search).</summary>
@@ -49,7 +51,7 @@ public sealed class BenchmarkResult
     public double this[string metric] => Metrics.TryGetValue(metric, out var v) ? v : double.NaN;
 
     /// <summary>
-    /// JSON with the reference file's layout: {"embedding", "cells", "excluded_cells", "metrics":
+    /// JSON with the reference file's layout: {"embedding", "cells", "excluded_cells", "kmeans_seeds", "metrics":
     /// {name: value}, "aggregates": {"current"|"classic": {"Bio conservation", "Batch correction",
     /// "Total"}}, "seconds", "kbet_per_label_table"}. NaN and infinities are written as null
     /// (JSON has no NaN).
@@ -61,6 +63,7 @@ public sealed class BenchmarkResult
             ["embedding"] = Embedding,
             ["cells"] = Cells,
             ["excluded_cells"] = ExcludedCells,
+            ["kmeans_seeds"] = KMeansSeeds,
             ["metrics"] = BenchmarkJson.Values(OrderedMetrics(Metrics)),
             ["aggregates"] = new JsonObject
             {
@@ -94,6 +97,7 @@ public sealed class BenchmarkResult
             Embedding = (string?)o["embedding"] ?? "",
             Cells = (int?)o["cells"] ?? 0,
             ExcludedCells = (int?)o["excluded_cells"] ?? 0,
+            KMeansSeeds = (int?)o["kmeans_seeds"] ?? 1,
             Metrics = BenchmarkJson.ReadValues(o["metrics"]),
             Seconds = BenchmarkJson.ReadValues(o["seconds"]),
         };

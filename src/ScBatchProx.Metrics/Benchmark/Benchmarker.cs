@@ -122,6 +122,7 @@ public static class Benchmarker
             Embedding = name,
             Cells = n,
             ExcludedCells = excluded,
+            KMeansSeeds = options.KMeansSeeds,
             Metrics = metrics,
             Seconds = seconds,
             Kbet = kbet,
