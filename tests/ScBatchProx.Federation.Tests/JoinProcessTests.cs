@@ -89,7 +89,7 @@ public class JoinProcessTests
         Assert.Contains("dropped from this round", log);
         Assert.Contains($"client '{parts[2].Id}' rejoined without setup state", log);
         Assert.Contains("federated run complete: 20 round(s)", log);
-        foreach (var (id, _) in parts) Assert.Equal(0, Read(dir.File(id + ".h5ad"), "X_scbatchprox").NonFiniteRows().Count);
+        foreach (var (id, _) in parts) Assert.Empty(Read(dir.File(id + ".h5ad"), "X_scbatchprox").NonFiniteRows());
     }
 
     [Fact]
@@ -97,8 +97,10 @@ public class JoinProcessTests
     {
         using var dir = new TempDir();
         var (sim, data) = WriteData(dir, 1500);
-        string[] method = ["--rounds", "8", "--tol", "0", "--epochs", "20", "--seed", "3"];
-        var expected = await Refiner.RefineAsync(sim.Embedding, sim.Batch, new RefineOptions { Rounds = 8, Tolerance = 0, LocalEpochs = 20, Seed = 3 }, 2);
+        // Rounds long enough (100 local epochs) that the first server cannot finish the run between
+        // printing "round 3/8" and being killed, even on a loaded machine.
+        string[] method = ["--rounds", "8", "--tol", "0", "--epochs", "100", "--seed", "3"];
+        var expected = await Refiner.RefineAsync(sim.Embedding, sim.Batch, new RefineOptions { Rounds = 8, Tolerance = 0, LocalEpochs = 100, Seed = 3 }, 2);
 
         var first = Serve("serve 1", [.. method, "--round-timeout", "20s", "--checkpoint", dir.Path]);
         var url = first.WaitForLine(@"listening on (http://127\.0\.0\.1:\d+)", TimeSpan.FromSeconds(60)).Groups[1].Value;
@@ -111,6 +113,7 @@ public class JoinProcessTests
             first.WaitForLine(@"round 3/8", Long);
             first.Kill();
             Assert.True(File.Exists(dir.File("checkpoint.json")));
+            Assert.DoesNotContain("federated run complete", first.Output);
             second = new CliProcess("serve 2", ["serve", "--listen", "http://127.0.0.1:" + port, "--clients", "3", .. method,
                 "--round-timeout", "20s", "--checkpoint", dir.Path, "--resume"]);
             foreach (var j in joins) Assert.True(await j.WaitForExitAsync(Long) == 0, j.Output + "\n--- server:\n" + second.Output);
