@@ -4,7 +4,7 @@ using ScBatchProx.Bench;
 // Add a case per benchmark class (each exposes `static int Run(string[] args)`).
 if (args.Length == 0)
 {
-    Console.Error.WriteLine("usage: ScBatchProx.Bench <neighbors|federation|metrics|refine> [options]");
+    Console.Error.WriteLine("usage: ScBatchProx.Bench <neighbors|federation|metrics|refine|harmony-again> [options]");
     return 2;
 }
 var rest = args[1..];
@@ -14,7 +14,8 @@ switch (args[0])
     case "federation": return FederationBench.Run(rest);
     case "metrics": return MetricsBench.Run(rest);
     case "refine": return RefineBench.Run(rest);
+    case "harmony-again": return HarmonyAgainBench.Run(rest);
     default:
-        Console.Error.WriteLine($"unknown benchmark '{args[0]}'; known: neighbors, federation, metrics, refine");
+        Console.Error.WriteLine($"unknown benchmark '{args[0]}'; known: neighbors, federation, metrics, refine, harmony-again");
         return 2;
 }

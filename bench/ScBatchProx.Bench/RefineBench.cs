@@ -15,9 +15,9 @@ public static class RefineBench
 {
     public static int Run(string[] args)
     {
-        string? data = Arg(args, "--data");
-        var sizes = (Arg(args, "--sizes") ?? "10000,100000").Split(',').Select(int.Parse).ToArray();
-        int threads = int.Parse(Arg(args, "--threads") ?? Environment.ProcessorCount.ToString());
+        string? data = BenchArgs.Value(args, "--data");
+        var sizes = (BenchArgs.Value(args, "--sizes") ?? "10000,100000").Split(',').Select(int.Parse).ToArray();
+        int threads = int.Parse(BenchArgs.Value(args, "--threads") ?? Environment.ProcessorCount.ToString());
         var options = new RefineOptions();
         Console.WriteLine($"refine benchmark: default options, {threads} threads, {Environment.ProcessorCount} cores");
         if (data != null)
@@ -42,8 +42,6 @@ public static class RefineBench
         return 0;
     }
 
-    static string? Arg(string[] args, string name) { int i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : null; }
-
     static double Median(int repeats, Action run)
     {
         var t = new double[repeats];
@@ -55,19 +53,10 @@ public static class RefineBench
     /// <summary>harmonypy 0.0.9 run_harmony(theta=2) on the same X_pca, timed inside python (import excluded).</summary>
     static double HarmonyPySeconds(string path)
     {
-        var psi = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add("import sys, time, anndata, numpy as np, harmonypy\n" +
-                             "a = anndata.read_h5ad(sys.argv[1]); x = np.asarray(a.obsm['X_pca'], dtype=np.float64)\n" +
-                             "t = time.perf_counter(); harmonypy.run_harmony(x, a.obs[['batch']], ['batch'], theta=2, random_state=0, verbose=False)\n" +
-                             "print(time.perf_counter() - t)");
-        psi.ArgumentList.Add(path);
-        try
-        {
-            using var p = Process.Start(psi)!;
-            string o = p.StandardOutput.ReadToEnd(); p.WaitForExit();
-            return p.ExitCode == 0 ? double.Parse(o.Trim(), System.Globalization.CultureInfo.InvariantCulture) : double.NaN;
-        }
-        catch (System.ComponentModel.Win32Exception) { return double.NaN; }
+        var (code, output, _) = Python.Run("import sys, time, anndata, numpy as np, harmonypy\n" +
+                                           "a = anndata.read_h5ad(sys.argv[1]); x = np.asarray(a.obsm['X_pca'], dtype=np.float64)\n" +
+                                           "t = time.perf_counter(); harmonypy.run_harmony(x, a.obs[['batch']], ['batch'], theta=2, random_state=0, verbose=False)\n" +
+                                           "print(time.perf_counter() - t)", path);
+        return code == 0 ? double.Parse(output.Trim(), System.Globalization.CultureInfo.InvariantCulture) : double.NaN;
     }
 }

@@ -1,0 +1,68 @@
+using System.Diagnostics;
+using ScBatchProx.Cli.Benchmarking;
+using ScBatchProx.Core.Method;
+using ScBatchProx.IO;
+using ScBatchProx.Metrics.Benchmark;
+
+namespace ScBatchProx.Bench;
+
+/// <summary>
+/// The baseline a user would try first: run Harmony again on each upstream embedding (harmonypy
+/// 0.0.9, run_harmony with its defaults, theta 2, random_state 0) and score it exactly as
+/// `benchmark` scores the refinement, beside ScBatchProx's defaults in the same run.
+/// Usage: harmony-again --data DIR [--kmeans-seeds N] [--threads N]
+/// </summary>
+public static class HarmonyAgainBench
+{
+    const string Script =
+        "import sys, numpy as np, anndata, harmonypy\n" +
+        "a = anndata.read_h5ad(sys.argv[1])\n" +
+        "for key in sys.argv[3:]:\n" +
+        "    x = np.asarray(a.obsm[key], dtype=np.float64)\n" +
+        "    h = harmonypy.run_harmony(x, a.obs[['batch']], ['batch'], theta=2, random_state=0, verbose=False)\n" +
+        "    np.save(sys.argv[2] + '/' + key + '.npy', np.ascontiguousarray(h.Z_corr.T, dtype=np.float32))\n";
+
+    public static int Run(string[] args)
+    {
+        string data = BenchArgs.Value(args, "--data") ?? throw new ArgumentException("--data DIR is required");
+        int seeds = int.Parse(BenchArgs.Value(args, "--kmeans-seeds") ?? "1");
+        int threads = int.Parse(BenchArgs.Value(args, "--threads") ?? Environment.ProcessorCount.ToString());
+        var ours = new Variant("full", "ScBatchProx refine with the default options", new RefineOptions());
+        var harmony = new Variant("harmony-again", "harmonypy 0.0.9 run_harmony (theta 2, seed 0) on the upstream embedding", new RefineOptions());
+        var refined = IntegrationBenchmark.RunAsync(data, null, [ours], threads, Console.Error.WriteLine, CancellationToken.None, seeds).GetAwaiter().GetResult();
+        var scoring = new BenchmarkOptions { Threads = threads, Metrics = MetricSet.Current, KMeansSeeds = seeds };
+        var again = new List<PairResult>();
+        foreach (var dataset in refined.GroupBy(r => r.Dataset))
+        {
+            var path = Path.Combine(data, dataset.Key + ".h5ad");
+            var dir = Directory.CreateTempSubdirectory("harmony-again-");
+            try
+            {
+                var sw = Stopwatch.StartNew();
+                RunHarmonyPy(path, dir.FullName, dataset.Select(r => r.Embedding));
+                double seconds = sw.Elapsed.TotalSeconds / dataset.Count();
+                using var file = AnnDataFile.Open(path);
+                var labels = file.ReadObsColumn(IntegrationBenchmark.LabelKey);
+                var batches = file.ReadObsColumn(IntegrationBenchmark.BatchKey);
+                var pre = file.ReadObsm(IntegrationBenchmark.PreKey);
+                foreach (var r in dataset)
+                {
+                    var corrected = PlainEmbedding.Read(Path.Combine(dir.FullName, r.Embedding + ".npy")).Embedding;
+                    var after = Benchmarker.Evaluate(corrected, labels, batches, pre, scoring, name: r.Embedding);
+                    again.Add(new PairResult(r.Dataset, r.Embedding, harmony.Name, r.Before, after, seconds));
+                    Console.Error.WriteLine($"{r.Dataset} {r.Embedding} [{harmony.Name}]: Total {r.Before.Current.Total:F4} -> {after.Current.Total:F4}");
+                }
+            }
+            finally { dir.Delete(recursive: true); }
+        }
+        Console.WriteLine($"KMeans NMI/ARI over {seeds} initialisation(s)\n");
+        Console.WriteLine(IntegrationBenchmark.Markdown([.. again, .. refined], [harmony, ours]));
+        return 0;
+    }
+
+    static void RunHarmonyPy(string path, string outDir, IEnumerable<string> keys)
+    {
+        var (code, _, err) = Python.Run(Script, [path, outDir, .. keys]);
+        if (code != 0) throw new InvalidOperationException($"harmonypy failed on {path} (needs /usr/bin/python3 with python3-anndata and python3-harmonypy): {err}");
+    }
+}
