@@ -36,8 +36,11 @@ public sealed record RefineOptions
     public double Sigma { get; init; } = 0.1;
     /// <summary>Diversity penalty exponent theta_div.</summary>
     public double Diversity { get; init; } = 2.0;
-    /// <summary>Upper bound on the diversity boost ((E+1)/(O+1))^theta; infinity means uncapped.</summary>
-    public double DiversityCap { get; init; } = double.PositiveInfinity;
+    /// <summary>
+    /// Upper bound on the diversity boost ((E+1)/(O+1))^theta; infinity means uncapped. The cap keeps a
+    /// batch from being pushed into prototypes of cell types it lacks (docs/method.md).
+    /// </summary>
+    public double DiversityCap { get; init; } = 8;
     /// <summary>Assignment sweeps per round; sweeps before the last only re-estimate the occupancies O_bk.</summary>
     public int DiversitySweeps { get; init; } = 1;
     /// <summary>Identity-preservation weight lambda_id.</summary>
@@ -50,7 +53,8 @@ public sealed record RefineOptions
     public int CompactMinBatches { get; init; } = 2;
     /// <summary>FedProx proximal weight mu on the shared parameters.</summary>
     public double Mu { get; init; } = 0.01;
-    public double LearningRate { get; init; } = 1e-3;
+    /// <summary>Adam learning rate (3e-3 makes up for the weaker push of the capped diversity boost).</summary>
+    public double LearningRate { get; init; } = 3e-3;
     public int MiniBatch { get; init; } = 256;
     /// <summary>Local epochs E per round.</summary>
     public int LocalEpochs { get; init; } = 10;
