@@ -30,7 +30,7 @@ public static class HarmonyAgainBench
         var ours = new Variant("full", "ScBatchProx refine with the default options", new RefineOptions());
         var harmony = new Variant("harmony-again", "harmonypy 0.0.9 run_harmony (theta 2, seed 0) on the upstream embedding", new RefineOptions());
         var refined = IntegrationBenchmark.RunAsync(data, null, [ours], threads, Console.Error.WriteLine, CancellationToken.None, seeds).GetAwaiter().GetResult();
-        var scoring = new BenchmarkOptions { Threads = threads, Metrics = MetricSet.Current, KMeansSeeds = seeds };
+        var scoring = IntegrationBenchmark.Scoring(threads, seeds);
         var again = new List<PairResult>();
         foreach (var dataset in refined.GroupBy(r => r.Dataset))
         {

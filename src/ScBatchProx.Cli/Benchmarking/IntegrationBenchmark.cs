@@ -59,7 +59,7 @@ public static class IntegrationBenchmark
         var files = Directory.GetFiles(dataDir, "*.h5ad").Order(StringComparer.Ordinal).ToArray();
         if (files.Length == 0) throw new InputError($"{dataDir}: no .h5ad files found.");
         var results = new List<PairResult>();
-        var scoring = new BenchmarkOptions { Threads = threads, Metrics = MetricSet.Current, KMeansSeeds = kmeansSeeds };
+        var scoring = Scoring(threads, kmeansSeeds);
         foreach (var path in files)
         {
             string dataset = Path.GetFileNameWithoutExtension(path);
@@ -86,6 +86,10 @@ public static class IntegrationBenchmark
         }
         return results;
     }
+
+    /// <summary>How every pair is scored: the current metric set, KMeans NMI/ARI over <paramref name="kmeansSeeds"/> initialisations.</summary>
+    public static BenchmarkOptions Scoring(int threads, int kmeansSeeds) =>
+        new() { Threads = threads, Metrics = MetricSet.Current, KMeansSeeds = kmeansSeeds };
 
     static string F(double v) => v.ToString("F4", CultureInfo.InvariantCulture);
     // the third section keeps a negative value that rounds to zero from printing as "-+0.00"
@@ -114,8 +118,9 @@ public static class IntegrationBenchmark
         return sb.ToString();
     }
 
-    public static string Json(IReadOnlyList<PairResult> results, RefineOptions options, int kmeansSeeds = 1)
+    public static string Json(IReadOnlyList<PairResult> results, RefineOptions options)
     {
+        int kmeansSeeds = results.Count > 0 ? results[0].Before.KMeansSeeds : 1;
         var pairs = new JsonArray();
         foreach (var r in results)
             pairs.Add(new JsonObject

@@ -35,7 +35,7 @@ public static class BenchmarkCommand
             var md = IntegrationBenchmark.Markdown(results, variants);
             Console.WriteLine(md);
             if (r.GetValue(output) is FileInfo of) AtomicFile.Write(of.FullName, tmp => File.WriteAllText(tmp, md));
-            if (r.GetValue(json) is FileInfo jf) AtomicFile.Write(jf.FullName, tmp => File.WriteAllText(tmp, IntegrationBenchmark.Json(results, options, nSeeds)));
+            if (r.GetValue(json) is FileInfo jf) AtomicFile.Write(jf.FullName, tmp => File.WriteAllText(tmp, IntegrationBenchmark.Json(results, options)));
             return 0;
         }));
         return cmd;
