@@ -3,7 +3,7 @@ using Google.Protobuf;
 using ScBatchProx.Core;
 using ScBatchProx.Core.Federation;
 using ScBatchProx.Core.Method;
-using ScBatchProx.Core.Simulation;
+using ScBatchProx.Data.Simulation;
 using ScBatchProx.Federation;
 using P = ScBatchProx.Federation.Protocol;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using ScBatchProx.Core.Data;
+using ScBatchProx.Data;
 using ScBatchProx.IO;
 using ScBatchProx.Metrics.Neighbors;
 

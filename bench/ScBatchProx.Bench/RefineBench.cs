@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using ScBatchProx.Core;
 using ScBatchProx.Core.Method;
-using ScBatchProx.Core.Simulation;
+using ScBatchProx.Data.Simulation;
 using ScBatchProx.IO;
 
 namespace ScBatchProx.Bench;

@@ -1,4 +1,4 @@
-using ScBatchProx.Core.Data;
+using ScBatchProx.Data;
 using ScBatchProx.Core.Federation;
 using ScBatchProx.Core.Method;
 using ScBatchProx.Core.Model;

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
-using ScBatchProx.Core.Data;
+using ScBatchProx.Data;
 
 namespace ScBatchProx.Federation;
 

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
-using ScBatchProx.Core.Data;
-using ScBatchProx.Core.Simulation;
+using ScBatchProx.Data;
+using ScBatchProx.Data.Simulation;
 using ScBatchProx.IO;
 
 namespace ScBatchProx.Cli.Tests;

@@ -1,5 +1,5 @@
-using ScBatchProx.Core.Data;
-using ScBatchProx.Core.Simulation;
+using ScBatchProx.Data;
+using ScBatchProx.Data.Simulation;
 using ScBatchProx.IO;
 using ScBatchProx.Metrics.Neighbors;
 using ScBatchProx.Metrics.Report;

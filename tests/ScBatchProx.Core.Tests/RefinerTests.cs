@@ -1,6 +1,6 @@
-using ScBatchProx.Core.Data;
+using ScBatchProx.Data;
 using ScBatchProx.Core.Method;
-using ScBatchProx.Core.Simulation;
+using ScBatchProx.Data.Simulation;
 
 namespace ScBatchProx.Core.Tests;
 

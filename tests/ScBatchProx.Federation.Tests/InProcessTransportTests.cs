@@ -1,9 +1,9 @@
 using Google.Protobuf;
 using ScBatchProx.Core;
-using ScBatchProx.Core.Data;
+using ScBatchProx.Data;
 using ScBatchProx.Core.Federation;
 using ScBatchProx.Core.Method;
-using ScBatchProx.Core.Simulation;
+using ScBatchProx.Data.Simulation;
 using P = ScBatchProx.Federation.Protocol;
 
 namespace ScBatchProx.Federation.Tests;

@@ -1,7 +1,7 @@
 using ScBatchProx.Core;
-using ScBatchProx.Core.Data;
+using ScBatchProx.Data;
 using ScBatchProx.Core.Method;
-using ScBatchProx.Core.Simulation;
+using ScBatchProx.Data.Simulation;
 using ScBatchProx.IO;
 
 namespace ScBatchProx.Federation.Tests;

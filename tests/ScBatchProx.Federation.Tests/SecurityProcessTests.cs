@@ -3,7 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using Grpc.Core;
 using Grpc.Net.Client;
 using ScBatchProx.Core.Federation;
-using ScBatchProx.Core.Simulation;
+using ScBatchProx.Data.Simulation;
 using P = ScBatchProx.Federation.Protocol;
 
 namespace ScBatchProx.Federation.Tests;

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using ScBatchProx.Core.Data;
+using ScBatchProx.Data;
 
 namespace ScBatchProx.IO.Tests;
 

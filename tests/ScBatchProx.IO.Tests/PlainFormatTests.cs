@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
-using ScBatchProx.Core.Data;
+using ScBatchProx.Data;
 
 namespace ScBatchProx.IO.Tests;
 

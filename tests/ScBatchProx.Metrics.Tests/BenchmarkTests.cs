@@ -1,6 +1,6 @@
 using System.Text.Json;
-using ScBatchProx.Core.Data;
-using ScBatchProx.Core.Simulation;
+using ScBatchProx.Data;
+using ScBatchProx.Data.Simulation;
 using ScBatchProx.Metrics.Benchmark;
 using ScBatchProx.TestSupport;
 using Xunit;

@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json;
-using ScBatchProx.Core.Data;
-using ScBatchProx.Core.Method;
+using ScBatchProx.Data;
 using ScBatchProx.Metrics.Clustering;
 using ScBatchProx.TestSupport;
 using Xunit;

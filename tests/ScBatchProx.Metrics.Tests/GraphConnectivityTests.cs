@@ -1,4 +1,4 @@
-using ScBatchProx.Core.Data;
+using ScBatchProx.Data;
 using ScBatchProx.Metrics.Neighbors;
 using Xunit;
 using Xunit.Abstractions;

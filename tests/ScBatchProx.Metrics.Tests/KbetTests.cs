@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using ScBatchProx.Core.Data;
+using ScBatchProx.Data;
 using ScBatchProx.Metrics.Kbet;
 using ScBatchProx.Metrics.Neighbors;
 using Xunit;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
-using ScBatchProx.Core.Data;
-using ScBatchProx.Core.Simulation;
+using ScBatchProx.Data;
+using ScBatchProx.Data.Simulation;
 using ScBatchProx.IO;
 using ScBatchProx.Metrics.Benchmark;
 using ScBatchProx.Metrics.Clustering;

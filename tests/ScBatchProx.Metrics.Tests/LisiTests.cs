@@ -1,5 +1,5 @@
 using System.Globalization;
-using ScBatchProx.Core.Data;
+using ScBatchProx.Data;
 using ScBatchProx.Metrics.Neighbors;
 using ScBatchProx.TestSupport;
 using Xunit;

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Reflection;
 using System.Text.Json;
-using ScBatchProx.Core.Data;
+using ScBatchProx.Data;
 using ScBatchProx.Metrics.Neighbors;
 using ScBatchProx.TestSupport;
 using Xunit;

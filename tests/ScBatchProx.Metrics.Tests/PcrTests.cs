@@ -1,5 +1,4 @@
-using ScBatchProx.Core.Data;
-using ScBatchProx.Core.Method;
+using ScBatchProx.Data;
 using ScBatchProx.Metrics.Pcr;
 using ScBatchProx.TestSupport;
 using Xunit;

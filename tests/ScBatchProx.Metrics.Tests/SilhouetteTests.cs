@@ -1,6 +1,5 @@
 using System.Globalization;
-using ScBatchProx.Core.Data;
-using ScBatchProx.Core.Method;
+using ScBatchProx.Data;
 using ScBatchProx.Metrics.Silhouette;
 using ScBatchProx.TestSupport;
 using Xunit;

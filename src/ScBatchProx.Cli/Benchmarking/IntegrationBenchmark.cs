@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using ScBatchProx.Core;
-using ScBatchProx.Core.Data;
+using ScBatchProx.Data;
 using ScBatchProx.Core.Method;
 using ScBatchProx.IO;
 using ScBatchProx.Metrics.Benchmark;

@@ -1,3 +1,4 @@
+using ScBatchProx.Data;
 using System.CommandLine;
 using ScBatchProx.Cli.Benchmarking;
 using ScBatchProx.IO;

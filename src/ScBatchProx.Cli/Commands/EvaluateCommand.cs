@@ -1,6 +1,6 @@
 using System.CommandLine;
 using ScBatchProx.Cli.Terminal;
-using ScBatchProx.Core.Data;
+using ScBatchProx.Data;
 using ScBatchProx.IO;
 using ScBatchProx.Metrics.Benchmark;
 using ScBatchProx.Metrics.Neighbors;

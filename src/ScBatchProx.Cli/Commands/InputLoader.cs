@@ -1,4 +1,4 @@
-using ScBatchProx.Core.Data;
+using ScBatchProx.Data;
 using ScBatchProx.IO;
 
 namespace ScBatchProx.Cli.Commands;

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using ScBatchProx.Cli.Terminal;
 using ScBatchProx.Core;
-using ScBatchProx.Core.Data;
+using ScBatchProx.Data;
 using ScBatchProx.IO;
 using ScBatchProx.Metrics.Benchmark;
 using ScBatchProx.Metrics.Report;

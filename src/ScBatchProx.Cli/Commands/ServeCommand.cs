@@ -1,5 +1,5 @@
 using System.CommandLine;
-using ScBatchProx.Core.Data;
+using ScBatchProx.Data;
 using ScBatchProx.Core.Federation;
 using ScBatchProx.Federation;
 

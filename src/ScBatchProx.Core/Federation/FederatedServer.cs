@@ -1,3 +1,4 @@
+using ScBatchProx.Data;
 using ScBatchProx.Core.Method;
 
 namespace ScBatchProx.Core.Federation;

@@ -1,3 +1,4 @@
+using ScBatchProx.Data;
 using ScBatchProx.Kernels;
 
 namespace ScBatchProx.Core.Method;

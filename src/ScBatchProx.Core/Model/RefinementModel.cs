@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using ScBatchProx.Core.Method;
+using ScBatchProx.Data;
 
 namespace ScBatchProx.Core.Model;
 
@@ -44,9 +45,9 @@ public sealed record RefinementModel
     {
         RefinementModel? m;
         try { m = JsonSerializer.Deserialize<RefinementModel>(json, Json); }
-        catch (JsonException e) { throw new Data.InputError($"{source}: not a valid model file: {e.Message}", e); }
-        if (m is null || m.Format != FormatName) throw new Data.InputError($"{source}: not a {FormatName} file.");
-        if (m.Version > CurrentVersion) throw new Data.InputError($"{source}: model version {m.Version} is newer than this tool understands ({CurrentVersion}).");
+        catch (JsonException e) { throw new InputError($"{source}: not a valid model file: {e.Message}", e); }
+        if (m is null || m.Format != FormatName) throw new InputError($"{source}: not a {FormatName} file.");
+        if (m.Version > CurrentVersion) throw new InputError($"{source}: model version {m.Version} is newer than this tool understands ({CurrentVersion}).");
         return m;
     }
 }

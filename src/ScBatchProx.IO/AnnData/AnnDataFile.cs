@@ -1,5 +1,5 @@
 using PureHDF;
-using ScBatchProx.Core.Data;
+using ScBatchProx.Data;
 
 namespace ScBatchProx.IO;
 

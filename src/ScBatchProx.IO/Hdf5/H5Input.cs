@@ -1,7 +1,7 @@
 using System.IO.MemoryMappedFiles;
 using PureHDF;
 using PureHDF.VOL.Native;
-using ScBatchProx.Core.Data;
+using ScBatchProx.Data;
 
 namespace ScBatchProx.IO;
 

@@ -1,4 +1,4 @@
-using ScBatchProx.Core.Data;
+using ScBatchProx.Data;
 using ScBatchProx.Kernels;
 using ScBatchProx.Kernels.Linalg;
 

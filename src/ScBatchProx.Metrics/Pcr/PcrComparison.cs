@@ -1,4 +1,4 @@
-using ScBatchProx.Core.Data;
+using ScBatchProx.Data;
 
 namespace ScBatchProx.Metrics.Pcr;
 

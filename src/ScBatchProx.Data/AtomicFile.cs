@@ -1,6 +1,6 @@
-using ScBatchProx.Core.Data;
+using ScBatchProx.Data;
 
-namespace ScBatchProx.IO;
+namespace ScBatchProx.Data;
 
 /// <summary>
 /// Writes a file so that readers only ever see the old content or the complete new one: the content

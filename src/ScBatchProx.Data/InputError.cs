@@ -1,4 +1,4 @@
-namespace ScBatchProx.Core.Data;
+namespace ScBatchProx.Data;
 
 /// <summary>
 /// Bad user input: the message names the file, the key and the problem, so the CLI can print it as

@@ -1,4 +1,4 @@
-namespace ScBatchProx.Core.Data;
+namespace ScBatchProx.Data;
 
 /// <summary>
 /// A categorical per-cell annotation (obs column): integer codes into a category list.

@@ -1,4 +1,5 @@
-namespace ScBatchProx.Core.Method;
+using ScBatchProx.Data;
+namespace ScBatchProx.Data;
 
 /// <summary>
 /// xoshiro256** seeded through SplitMix64: a fixed, documented generator, so a seed means the

@@ -1,7 +1,6 @@
-using ScBatchProx.Core.Data;
-using ScBatchProx.Core.Method;
+using ScBatchProx.Data;
 
-namespace ScBatchProx.Core.Simulation;
+namespace ScBatchProx.Data.Simulation;
 
 public sealed record SimulationOptions
 {

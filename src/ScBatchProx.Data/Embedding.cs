@@ -1,4 +1,4 @@
-namespace ScBatchProx.Core.Data;
+namespace ScBatchProx.Data;
 
 /// <summary>
 /// A dense cell embedding: <see cref="Rows"/> cells by <see cref="Cols"/> dimensions, row-major float32.
