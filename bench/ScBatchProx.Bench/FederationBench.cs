@@ -1,11 +1,9 @@
 using System.Diagnostics;
-using Google.Protobuf;
 using ScBatchProx.Core;
 using ScBatchProx.Core.Federation;
 using ScBatchProx.Core.Method;
 using ScBatchProx.Data.Simulation;
 using ScBatchProx.Federation;
-using P = ScBatchProx.Federation.Protocol;
 
 namespace ScBatchProx.Bench;
 
@@ -28,23 +26,24 @@ public static class FederationBench
         var parts = Enumerable.Range(0, sim.Batch.CategoryCount)
             .Select(b => (Id: sim.Batch.Categories[b], Rows: Enumerable.Range(0, cells).Where(i => sim.Batch.Codes[i] == b).ToArray())).ToList();
         var clients = parts.Select(p => new BatchClient(p.Id, sim.Embedding.SelectRows(p.Rows))).ToList();
-        var server = new FederatedServer(opt);
-        var setup = server.Setup(clients.Select(c => c.Handle(FederatedServer.Hello)).ToList());
-        var centroids = clients.Select(c => c.Handle(setup)).ToList();
-        var round = server.InitializePrototypes(centroids);
-        var update = clients[0].Handle(round);
-        int Size(ClientUpdate u) => new P.ClientMessage { Update = ProtoMap.ToProto(u) }.CalculateSize();
-        int BSize(ServerBroadcast b) => new P.ServerMessage { Broadcast = ProtoMap.ToProto(b) }.CalculateSize();
-        Console.WriteLine($"  client -> server per round: {Size(update):N0} bytes (theta {update.Theta!.Length} floats, prototype sums {update.PrototypeSums!.Length} + occupancy {update.Occupancy!.Length} doubles); batch of {update.Count} cells");
-        Console.WriteLine($"  server -> client per round: {BSize(round):N0} bytes; setup {BSize(setup):N0} bytes; stats answer {Size(clients[0].Handle(FederatedServer.Hello)):N0} bytes; centroids answer {Size(centroids[0]):N0} bytes");
-        long perRun = (long)rounds * batches * (Size(update) + BSize(round));
+        var stats = clients.Select(c => c.Statistics()).ToList();
+        var setup = RunSetup.From(opt, stats);
+        var trainers = clients.Select(c => c.Setup(setup.Message)).ToList();
+        var centroids = trainers.Select(t => t.Centroids(setup.Message.PrototypeCount)).ToList();
+        var round = FederatedServer.Start(setup, centroids).RoundBroadcast();
+        var update = trainers[0].Train(round);
+        int up = ProtoMap.ToProto(update).CalculateSize(), down = ProtoMap.ToProto(round).CalculateSize();
+        Console.WriteLine($"  client -> server per round: {up:N0} bytes (theta {update.Theta.Length} floats, prototype sums {update.PrototypeSums.Length} + occupancy {update.Occupancy.Length} doubles); batch of {update.Count} cells");
+        Console.WriteLine($"  server -> client per round: {down:N0} bytes; setup {ProtoMap.ToProto(setup.Message).CalculateSize():N0} bytes; " +
+                          $"statistics answer {ProtoMap.ToProto(stats[0]).CalculateSize():N0} bytes; centroids answer {ProtoMap.ToProto(centroids[0]).CalculateSize():N0} bytes");
+        long perRun = (long)rounds * batches * (up + down);
         Console.WriteLine($"  whole run, all clients, rounds only: {perRun / 1024.0 / 1024.0:F2} MiB (cells in the data: {cells * dims * 4 / 1024.0 / 1024.0:F2} MiB as float32, never sent)");
 
         // wall time: in-process vs loopback gRPC
         for (int rep = 0; rep < 2; rep++)
         {
             var sw = Stopwatch.StartNew();
-            var inproc = Refiner.RefineAsync(sim.Embedding, sim.Batch, opt, Environment.ProcessorCount).GetAwaiter().GetResult();
+            var inproc = Refiner.FitAsync(sim.Embedding, sim.Batch, opt).GetAwaiter().GetResult();
             double tIn = sw.Elapsed.TotalSeconds;
             sw.Restart();
             var (grpcRefined, roundsRun) = LoopbackAsync(sim, parts, opt).GetAwaiter().GetResult();

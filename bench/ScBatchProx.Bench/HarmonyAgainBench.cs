@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using ScBatchProx.Cli.Benchmarking;
+using ScBatchProx.Workflows.Benchmarking;
 using ScBatchProx.Core.Method;
 using ScBatchProx.IO;
 using ScBatchProx.Metrics.Benchmark;
@@ -29,28 +29,25 @@ public static class HarmonyAgainBench
         int threads = int.Parse(BenchArgs.Value(args, "--threads") ?? Environment.ProcessorCount.ToString());
         var ours = new Variant("full", "ScBatchProx refine with the default options", new RefineOptions());
         var harmony = new Variant("harmony-again", "harmonypy 0.0.9 run_harmony (theta 2, seed 0) on the upstream embedding", new RefineOptions());
-        var refined = IntegrationBenchmark.RunAsync(data, null, [ours], threads, Console.Error.WriteLine, CancellationToken.None, seeds).GetAwaiter().GetResult();
+        var bench = BenchmarkData.Open(data);
+        var refined = IntegrationBenchmark.RunAsync(bench, null, [ours], threads, Console.Error.WriteLine, CancellationToken.None, seeds).GetAwaiter().GetResult();
         var scoring = IntegrationBenchmark.Scoring(threads, seeds);
         var again = new List<PairResult>();
-        foreach (var dataset in refined.GroupBy(r => r.Dataset))
+        foreach (var dataset in bench.Pairs(null, Console.Error.WriteLine).GroupBy(p => p.Dataset))
         {
-            var path = Path.Combine(data, dataset.Key + ".h5ad");
             var dir = Directory.CreateTempSubdirectory("harmony-again-");
             try
             {
                 var sw = Stopwatch.StartNew();
-                RunHarmonyPy(path, dir.FullName, dataset.Select(r => r.Embedding));
+                RunHarmonyPy(Path.Combine(data, dataset.Key + ".h5ad"), dir.FullName, dataset.Select(p => p.Key));
                 double seconds = sw.Elapsed.TotalSeconds / dataset.Count();
-                using var file = AnnDataFile.Open(path);
-                var labels = file.ReadObsColumn(IntegrationBenchmark.LabelKey);
-                var batches = file.ReadObsColumn(IntegrationBenchmark.BatchKey);
-                var pre = file.ReadObsm(IntegrationBenchmark.PreKey);
-                foreach (var r in dataset)
+                foreach (var p in dataset)
                 {
-                    var corrected = PlainEmbedding.Read(Path.Combine(dir.FullName, r.Embedding + ".npy")).Embedding;
-                    var after = Benchmarker.Evaluate(corrected, labels, batches, pre, scoring, name: r.Embedding);
-                    again.Add(new PairResult(r.Dataset, r.Embedding, harmony.Name, r.Before, after, seconds));
-                    Console.Error.WriteLine($"{r.Dataset} {r.Embedding} [{harmony.Name}]: Total {r.Before.Current.Total:F4} -> {after.Current.Total:F4}");
+                    var before = refined.First(r => r.Dataset == p.Dataset && r.Embedding == p.Key).Before;
+                    var corrected = PlainEmbedding.Read(Path.Combine(dir.FullName, p.Key + ".npy")).Embedding;
+                    var after = Benchmarker.Evaluate(corrected, p.Labels, p.Batches, p.Pre, scoring, name: p.Key);
+                    again.Add(new PairResult(p.Dataset, p.Key, harmony.Name, before, after, seconds));
+                    Console.Error.WriteLine($"{p.Dataset} {p.Key} [{harmony.Name}]: Total {before.Current.Total:F4} -> {after.Current.Total:F4}");
                 }
             }
             finally { dir.Delete(recursive: true); }

@@ -25,7 +25,7 @@ public static class RefineBench
             {
                 using var f = AnnDataFile.Open(path);
                 var z = f.ReadObsm("X_pca"); var batch = f.ReadObsColumn("batch");
-                double ours = Median(3, () => Refiner.RefineAsync(z, batch, options, threads).GetAwaiter().GetResult());
+                double ours = Median(3, () => Refiner.FitAsync(z, batch, options, new FitSettings { Threads = threads }).GetAwaiter().GetResult());
                 double harmony = HarmonyPySeconds(path);
                 Console.WriteLine($"{Path.GetFileName(path)} X_pca {z.Rows} x {z.Cols}: scbatchprox {ours:F2} s (median of 3), " +
                                   (double.IsNaN(harmony) ? "harmonypy unavailable" : $"harmonypy {harmony:F2} s, ratio {ours / harmony:F2}"));
@@ -35,7 +35,7 @@ public static class RefineBench
             var sim = Simulator.Generate(new SimulationOptions { Cells = n, Batches = 10, CellTypes = 20, Dims = 50 });
             long before = GC.GetTotalAllocatedBytes();
             var sw = Stopwatch.StartNew();
-            var r = Refiner.RefineAsync(sim.Embedding, sim.Batch, options, threads).GetAwaiter().GetResult();
+            var r = Refiner.FitAsync(sim.Embedding, sim.Batch, options, new FitSettings { Threads = threads }).GetAwaiter().GetResult();
             Console.WriteLine($"simulated {n} x 50, 10 batches: {sw.Elapsed.TotalSeconds:F2} s, {r.Run.RoundsRun} rounds, " +
                               $"allocated {(GC.GetTotalAllocatedBytes() - before) / 1e6:F0} MB, peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1e6:F0} MB");
         }

@@ -15,6 +15,8 @@ public static class Program
             "and summary statistics, never cells. Start with 'scbatchprox demo', then " +
             "'scbatchprox refine data.h5ad --embed X_pca --batch batch'.");
         root.Subcommands.Add(RefineCommand.Create());
+        root.Subcommands.Add(ModelCommands.Apply());
+        root.Subcommands.Add(ModelCommands.Extend());
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(EvaluateCommand.Create());
         root.Subcommands.Add(BenchmarkCommand.Create());

@@ -1,12 +1,21 @@
-using ScBatchProx.Data;
 using ScBatchProx.Core.Federation;
 using ScBatchProx.Core.Method;
 using ScBatchProx.Core.Model;
+using ScBatchProx.Data;
 
 namespace ScBatchProx.Core;
 
-/// <summary>Outcome of an in-process refinement.</summary>
-public sealed record RefineResult(Embedding Refined, RefinementModel Model, EngineResult Run, TimeSpan Elapsed);
+/// <summary>A fitted refinement: the model, the refined input (bitwise what the model's Transform gives) and the run.</summary>
+public sealed record Refinement(RefinementModel Model, Embedding Refined, EngineResult Run, TimeSpan Elapsed);
+
+/// <summary>How an in-process fit runs: threads, progress, cancellation. None of it changes the result.</summary>
+public sealed record FitSettings
+{
+    /// <summary>Batches trained in parallel.</summary>
+    public int Threads { get; init; } = Environment.ProcessorCount;
+    public IProgress<RoundProgress>? Progress { get; init; }
+    public CancellationToken Cancel { get; init; }
+}
 
 /// <summary>
 /// In-process refinement: splits the embedding by batch into <see cref="BatchClient"/>s and runs
@@ -19,6 +28,8 @@ public static class Refiner
     {
         if (z.Rows != batches.Length)
             throw new InputError($"{source}: the embedding has {z.Rows} rows but batch column '{batches.Name}' has {batches.Length} values.");
+        if (z.Rows == 0) throw new InputError($"{source}: the embedding has no cells.");
+        if (z.Cols < 1) throw new InputError($"{source}: the embedding has no columns.");
         var bad = z.NonFiniteRows();
         if (bad.Count > 0)
             throw new InputError($"{source}: the embedding has NaN or Inf values in {bad.Count} row(s), first rows (0-based): {string.Join(", ", bad.Take(10))}.");
@@ -33,36 +44,30 @@ public static class Refiner
             if (counts[b] is > 0 and < 2)
                 throw new InputError($"{source}: batch '{batches.Categories[b]}' of column '{batches.Name}' has {counts[b]} cell; every batch needs at least 2.");
         int k = options.PrototypeCount(z.Rows);
-        if (z.Rows < k) throw new InputError($"{source}: {z.Rows} cells are fewer than the {k} prototypes requested (--prototypes).");
-        if (z.Cols < 1) throw new InputError($"{source}: the embedding has no columns.");
+        if (z.Rows < k) throw InputError.ForOption(nameof(RefineOptions.Prototypes), $"{source}: {z.Rows} cells are fewer than the {k} prototypes requested ({{option}}).");
     }
 
-    public static async Task<RefineResult> RefineAsync(Embedding z, Categorical batches, RefineOptions options, int threads,
-        IProgress<RoundProgress>? progress = null, CancellationToken cancel = default)
+    public static async Task<Refinement> FitAsync(Embedding z, Categorical batches, RefineOptions options, FitSettings? settings = null)
     {
+        settings ??= new FitSettings();
         ValidateInput(z, batches, options);
         var started = System.Diagnostics.Stopwatch.StartNew();
-        var rowsOf = new List<int>[batches.CategoryCount];
-        for (int b = 0; b < rowsOf.Length; b++) rowsOf[b] = [];
-        for (int i = 0; i < z.Rows; i++) rowsOf[batches.Codes[i]].Add(i);
-        var clients = new List<(BatchClient Client, List<int> Rows)>();
-        for (int b = 0; b < rowsOf.Length; b++)
-            if (rowsOf[b].Count > 0)
-                clients.Add((new BatchClient(batches.Categories[b], z.SelectRows(rowsOf[b].ToArray())), rowsOf[b]));
-        var server = new FederatedServer(options);
-        var engine = new RoundEngine(server, clients.Select(c => (IClientChannel)new InProcessChannel(c.Client)).ToList(), threads);
-        var run = await engine.RunAsync(progress, cancel);
+        var parts = BatchPartition.Of(batches);
+        var channels = parts.Parts.Select(p => new InProcessChannel(new BatchClient(p.Batch, z.SelectRows(p.Rows)))).ToList();
+        var engine = new RoundEngine(channels.Cast<IClientChannel>().ToList(), Math.Max(1, settings.Threads));
+        var run = await engine.RunAsync(options, settings.Progress, settings.Cancel);
 
         var refined = new Embedding(z.Rows, z.Cols);
-        foreach (var (client, rows) in clients)
-            for (int r = 0; r < rows.Count; r++) client.Output!.RowReadOnly(r).CopyTo(refined.Row(rows[r]));
-        var model = new RefinementModel
+        for (int c = 0; c < channels.Count; c++)
         {
-            Options = options, Dim = z.Cols, Mean = server.Mean, Scale = server.Scale, Theta = server.Theta,
-            Prototypes = server.Prototypes, Masses = server.Masses, RoundsRun = run.RoundsRun,
-            BatchKey = batches.Name,
-            Batches = clients.Select(c => new BatchParameters(c.Client.Id, c.Client.CellCount, c.Client.Film, c.Client.LocalTheta)).ToList(),
-        };
-        return new RefineResult(refined, model, run, started.Elapsed);
+            var rows = parts.Parts[c].Rows;
+            var output = channels[c].Refined!;
+            for (int r = 0; r < rows.Length; r++) output.RowReadOnly(r).CopyTo(refined.Row(rows[r]));
+        }
+        var model = RefinementModel.FromRun(options, run.State.Normalisation, run.Final, channels.Select(c => new BatchParameters
+        {
+            Batch = c.ClientId, Cells = c.Trainer.CellCount, Training = BatchTraining.Federated, Film = (float[])c.Trainer.Film.Clone(),
+        })) with { BatchKey = batches.Name };
+        return new Refinement(model, refined, run, started.Elapsed);
     }
 }

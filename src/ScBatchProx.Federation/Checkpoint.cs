@@ -10,7 +10,8 @@ public sealed record Checkpoint
 {
     public const string FormatName = "scbatchprox-checkpoint";
     public string Format { get; init; } = FormatName;
-    public int Version { get; init; } = 1;
+    public const int CurrentVersion = 2;
+    public int Version { get; init; } = CurrentVersion;
     /// <summary>Rounds aggregated so far.</summary>
     public required int RoundsRun { get; init; }
     /// <summary>The server decided to stop (converged or last round): a resumed run goes straight to the final step.</summary>
@@ -40,7 +41,8 @@ public sealed record Checkpoint
         try { c = JsonSerializer.Deserialize<Checkpoint>(File.ReadAllText(path), Json); }
         catch (JsonException e) { throw new InputError($"{path}: not a valid checkpoint: {e.Message}", e); }
         if (c is null || c.Format != FormatName) throw new InputError($"{path}: not a {FormatName} file.");
-        if (c.Version > 1) throw new InputError($"{path}: checkpoint version {c.Version} is newer than this tool understands (1).");
+        if (c.Version != CurrentVersion)
+            throw new InputError($"{path}: checkpoint format version {c.Version}; this tool resumes only version {CurrentVersion} (a run checkpointed by another version cannot be resumed: start it again).");
         return c;
     }
 }

@@ -71,21 +71,21 @@ public sealed class FederationHost : IAsyncDisposable
     {
         options.Validate();
         var log = s.Log ?? (_ => { });
-        if (s.Clients < 1) throw new ArgumentException("--clients must be >= 1");
-        if (s.MinClients is < 1 || s.MinClients > s.Clients) throw new ArgumentException($"--min-clients must be between 1 and --clients ({s.Clients})");
+        if (s.Clients < 1) throw InputError.ForOption(nameof(s.Clients), "{option} must be >= 1");
+        if (s.MinClients is < 1 || s.MinClients > s.Clients) throw InputError.ForOption(nameof(s.MinClients), $"{{option}} must be between 1 and the number of clients ({s.Clients})");
         if (!Uri.TryCreate(s.Listen, UriKind.Absolute, out var url) || (url.Scheme != "http" && url.Scheme != "https"))
-            throw new ArgumentException($"--listen: '{s.Listen}' is not an http:// or https:// URL (e.g. https://0.0.0.0:7443).");
+            throw InputError.ForOption(nameof(s.Listen), $"{{option}}: '{s.Listen}' is not an http:// or https:// URL (e.g. https://0.0.0.0:7443).");
         bool tls = url.Scheme == "https";
-        if (tls && (s.TlsCert is null || s.TlsKey is null)) throw new ArgumentException("--listen https:// needs --tls-cert and --tls-key (PEM).");
-        if (!tls && (s.TlsCert != null || s.TlsKey != null)) throw new ArgumentException("--tls-cert/--tls-key need an https:// --listen URL.");
-        if (!tls && s.ClientCa != null) throw new ArgumentException("--client-ca (mutual TLS) needs an https:// --listen URL with --tls-cert and --tls-key.");
+        if (tls && (s.TlsCert is null || s.TlsKey is null)) throw InputError.ForOption(nameof(s.TlsCert), "an https:// listen address needs a certificate ({option}) and its key (PEM).");
+        if (!tls && (s.TlsCert != null || s.TlsKey != null)) throw InputError.ForOption(nameof(s.TlsCert), "a TLS certificate ({option}) needs an https:// listen address.");
+        if (!tls && s.ClientCa != null) throw InputError.ForOption(nameof(s.ClientCa), "a client CA ({option}, mutual TLS) needs an https:// listen address with a certificate and key.");
         if (!tls && !Tls.IsLoopback(url.Host) && !s.Insecure)
-            throw new ArgumentException($"refusing to serve plain HTTP on '{url.Host}', which is not a loopback address: tokens and parameters would travel unencrypted. " +
-                "Use https:// with --tls-cert/--tls-key, or pass --insecure if the network is otherwise protected.");
+            throw InputError.ForOption(nameof(s.Insecure), $"refusing to serve plain HTTP on '{url.Host}', which is not a loopback address: tokens and parameters would travel unencrypted. " +
+                "Use https:// with a certificate and key, or set {option} if the network is otherwise protected.");
         IPAddress ip = url.Host is "localhost" ? IPAddress.Loopback
             : url.Host is "*" or "+" or "0.0.0.0" ? IPAddress.Any
             : IPAddress.TryParse(url.Host.Trim('[', ']'), out var parsed) ? parsed
-            : throw new ArgumentException($"--listen: '{url.Host}' must be an IP address, localhost or 0.0.0.0.");
+            : throw InputError.ForOption(nameof(s.Listen), $"{{option}}: '{url.Host}' must be an IP address, localhost or 0.0.0.0.");
 
         var cert = tls ? Tls.LoadPair(s.TlsCert!, s.TlsKey!) : null;
         var clientCa = s.ClientCa is null ? null : Tls.LoadBundle(s.ClientCa);
@@ -93,7 +93,7 @@ public sealed class FederationHost : IAsyncDisposable
         Checkpoint? resume = null;
         if (s.Resume)
         {
-            if (s.CheckpointFile is null) throw new ArgumentException("--resume needs a checkpoint (--checkpoint DIR or --model-out).");
+            if (s.CheckpointFile is null) throw InputError.ForOption(nameof(s.CheckpointFile), "resuming needs a checkpoint file ({option}, or a model output next to which it is kept).");
             if (File.Exists(s.CheckpointFile))
             {
                 resume = Checkpoint.Load(s.CheckpointFile);
@@ -156,7 +156,6 @@ public sealed class FederationHost : IAsyncDisposable
     public async Task<FederatedRunResult> RunAsync(IProgress<RoundProgress>? progress = null, CancellationToken cancel = default)
     {
         var started = System.Diagnostics.Stopwatch.StartNew();
-        var server = new FederatedServer(_options);
         if (_resumeFrom is null)
         {
             var wait = _registry.AllJoined;
@@ -167,17 +166,16 @@ public sealed class FederationHost : IAsyncDisposable
         var settings = new EngineSettings
         {
             MaxParallel = Math.Max(1, channels.Count), RoundTimeout = _settings.RoundTimeout,
-            MinClients = _settings.MinClients ?? channels.Count, Log = _log,
+            MinClients = _settings.MinClients ?? channels.Count, Log = _log, AfterRound = Checkpointer(),
         };
-        var engine = new RoundEngine(server, channels.Cast<IClientChannel>().ToList(), settings);
-        var sink = new CheckpointingProgress(server, _settings.CheckpointFile, progress, _log);
+        var engine = new RoundEngine(channels.Cast<IClientChannel>().ToList(), settings);
         EngineResult run;
         try
         {
             if (_resumeFrom is { } cp)
             {
-                server.ImportState(cp.State);
-                var setup = server.SetupBroadcast();
+                var server = FederatedServer.FromState(cp.State);
+                var setup = server.SetupMessage();
                 foreach (var ch in channels) ch.SetSetup(setup);
                 // give the clients one round timeout to reconnect before the first resumed round
                 using (var reconnect = CancellationTokenSource.CreateLinkedTokenSource(cancel))
@@ -186,19 +184,18 @@ public sealed class FederationHost : IAsyncDisposable
                     while (!reconnect.IsCancellationRequested && channels.Any(c => !c.IsConnected))
                         await Task.Delay(100, CancellationToken.None);
                 }
-                run = await engine.ResumeAsync(cp.Stopped ? null : server.CurrentRoundBroadcast(), cp.RoundsRun, sink, cancel);
+                run = await engine.ContinueAsync(server, cp.Stopped, cp.RoundsRun, progress, cancel);
             }
-            else run = await engine.RunAsync(sink, cancel);
+            else run = await engine.RunAsync(_options, progress, cancel);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             _log($"run failed: {e.Message}");
-            await Task.WhenAll(channels.Select(c => c.FinishAsync(false, "the run failed: " + e.Message, TimeSpan.FromSeconds(5))));
+            await Task.WhenAll(channels.Select(c => c.EndAsync(false, "the run failed: " + e.Message, TimeSpan.FromSeconds(5))));
             throw;
         }
 
         // clients that missed the final step get it when they reconnect, for one more round timeout
-        var final = server.Final();
         var missed = channels.Where(c => !run.MeanShift.ContainsKey(c.ClientId)).ToList();
         var shifts = new Dictionary<string, double>(run.MeanShift, StringComparer.Ordinal);
         if (missed.Count > 0)
@@ -208,34 +205,36 @@ public sealed class FederationHost : IAsyncDisposable
             {
                 using var t = CancellationTokenSource.CreateLinkedTokenSource(cancel);
                 t.CancelAfter(_settings.RoundTimeout);
-                try { var u = await c.ExchangeAsync(final, t.Token); lock (shifts) shifts[c.ClientId] = u.MeanShift; }
+                try { var u = await c.FinishAsync(run.Final, t.Token); lock (shifts) shifts[c.ClientId] = u.MeanShift; }
                 catch (OperationCanceledException) { }
             }));
         }
         var missedFinal = channels.Where(c => !shifts.ContainsKey(c.ClientId)).Select(c => c.ClientId).ToList();
         foreach (var id in missedFinal) _log($"client '{id}' never collected the final parameters; it can rerun join against a resumed server (--resume)");
-        await Task.WhenAll(channels.Select(c => c.FinishAsync(true, "run complete", TimeSpan.FromSeconds(5))));
+        await Task.WhenAll(channels.Select(c => c.EndAsync(true, "run complete", TimeSpan.FromSeconds(5))));
 
-        var state = server.ExportState();
-        var model = new RefinementModel
-        {
-            Options = _options, Dim = state.Dim, Mean = state.Mean, Scale = state.Scale, Theta = state.Theta,
-            Prototypes = state.Prototypes, Masses = state.Masses, RoundsRun = run.RoundsRun,
-            // FiLM parameters never leave a site: the coordinator's model holds the shared part and each
-            // client's last reported theta_b; a site's own FiLM is in the model written by 'join --model-out'.
-            Batches = state.Counts.Select(kv => new BatchParameters(kv.Key, kv.Value, [],
-                state.Latest.FirstOrDefault(u => u.ClientId == kv.Key)?.Theta ?? [])).ToList(),
-        };
+        // FiLM parameters never leave a site: the coordinator's model holds the global part and each
+        // batch's cell count; a site's own FiLM is in the model it writes itself.
+        var model = RefinementModel.FromRun(_options, run.State.Normalisation, run.Final,
+            run.State.Counts.Select(kv => new BatchParameters { Batch = kv.Key, Cells = kv.Value, Training = BatchTraining.Federated }));
         if (_settings.ModelOut is { } path)
         {
-            var full = Path.GetFullPath(path);
-            var tmp = Path.Combine(Path.GetDirectoryName(full)!, "." + Path.GetFileName(full) + "." + Environment.ProcessId + ".tmp");
-            await File.WriteAllTextAsync(tmp, model.ToJson(), CancellationToken.None);
-            File.Move(tmp, full, overwrite: true);
+            model.Save(path);
             _log($"model written to {path}");
         }
-        var result = new EngineResult(run.RoundsRun, run.Converged, shifts, run.Objectives);
+        var result = run with { MeanShift = shifts };
         return new FederatedRunResult(result, model, started.Elapsed, missedFinal);
+    }
+
+    /// <summary>Writes the checkpoint right after each aggregation, before the next round starts.</summary>
+    Action<ServerState, bool>? Checkpointer()
+    {
+        if (_settings.CheckpointFile is not { } file) return null;
+        return (state, stopped) =>
+        {
+            try { new Checkpoint { RoundsRun = state.RoundsRun, Stopped = stopped, State = state }.Save(file); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { _log($"warning: checkpoint {file} not written: {e.Message}"); }
+        };
     }
 
     public async ValueTask DisposeAsync()
@@ -243,22 +242,5 @@ public sealed class FederationHost : IAsyncDisposable
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(2));
         try { await _app.StopAsync(stop.Token); } catch (Exception) { }
         await _app.DisposeAsync();
-    }
-
-    /// <summary>Synchronous progress sink: writes the checkpoint right after each aggregation, before the next round starts.</summary>
-    sealed class CheckpointingProgress(FederatedServer server, string? file, IProgress<RoundProgress>? inner, Action<string> log) : IProgress<RoundProgress>
-    {
-        public void Report(RoundProgress value)
-        {
-            if (value.Stage == "round" && file != null)
-            {
-                try
-                {
-                    new Checkpoint { RoundsRun = value.Round, Stopped = server.Round == value.Round, State = server.ExportState() }.Save(file);
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException) { log($"warning: checkpoint {file} not written: {e.Message}"); }
-            }
-            inner?.Report(value);
-        }
     }
 }

@@ -1,5 +1,4 @@
 using Grpc.Core;
-using ScBatchProx.Core.Federation;
 using P = ScBatchProx.Federation.Protocol;
 
 namespace ScBatchProx.Federation;
@@ -34,9 +33,15 @@ internal sealed class FederationService(ClientRegistry registry, ServerLog log) 
             while (await requests.MoveNext(cancel.Token))
             {
                 var m = requests.Current;
-                if (m.Update is null) { log.Write($"client '{join.ClientId}': ignoring a message that is not an update"); continue; }
-                ClientUpdate u = ProtoMap.FromProto(m.Update);
-                connection.Deliver(u, log.Write);
+                int? round = m.BodyCase switch
+                {
+                    P.ClientMessage.BodyOneofCase.Statistics or P.ClientMessage.BodyOneofCase.Centroids => 0,
+                    P.ClientMessage.BodyOneofCase.Round => m.Round.Round,
+                    P.ClientMessage.BodyOneofCase.Final => m.Final.Round,
+                    _ => null,
+                };
+                if (round is null) { log.Write($"client '{join.ClientId}': ignoring a {m.BodyCase} message in the middle of a session"); continue; }
+                connection.Deliver(m, round.Value, log.Write);
             }
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or RpcException or InvalidOperationException) { }

@@ -1,4 +1,3 @@
-using Google.Protobuf.Collections;
 using ScBatchProx.Core.Federation;
 using ScBatchProx.Core.Method;
 using P = ScBatchProx.Federation.Protocol;
@@ -6,60 +5,111 @@ using P = ScBatchProx.Federation.Protocol;
 namespace ScBatchProx.Federation;
 
 /// <summary>
-/// Converts the Core messages to and from their protobuf form. Values are copied bit for bit
-/// (float stays float, double stays double), so a run over gRPC computes exactly what the
-/// in-process run computes. Arrays are copied when converting, which also snapshots the server's
-/// mutable state at the moment a broadcast is sent.
+/// Converts the Core messages to and from their protobuf form, one pair per message. Values are
+/// copied bit for bit (float stays float, double stays double), so a run over gRPC computes exactly
+/// what the in-process run computes. Arrays are copied when converting, which also snapshots the
+/// server's mutable state at the moment a broadcast is sent.
 /// </summary>
 public static class ProtoMap
 {
-    public const string ProtocolVersion = "scbatchprox-federation/1";
+    public const string ProtocolVersion = "scbatchprox-federation/2";
 
-    public static P.ClientUpdate ToProto(ClientUpdate u)
-    {
-        var p = new P.ClientUpdate
-        {
-            ClientId = u.ClientId, Kind = (P.UpdateKind)(int)u.Kind, Round = u.Round, Count = (ulong)u.Count,
-            SumSquares = u.SumSquares, Loss = u.Loss, MeanShift = u.MeanShift,
-        };
-        if (u.Sum != null) p.Sum.AddRange(u.Sum);
-        if (u.Centroids != null) p.Centroids.AddRange(u.Centroids);
-        if (u.CentroidSizes != null) p.CentroidSizes.AddRange(u.CentroidSizes);
-        if (u.Theta != null) p.Theta.AddRange(u.Theta);
-        if (u.PrototypeSums != null) p.PrototypeSums.AddRange(u.PrototypeSums);
-        if (u.Occupancy != null) p.Occupancy.AddRange(u.Occupancy);
-        return p;
-    }
+    // client -> server
 
-    public static ClientUpdate FromProto(P.ClientUpdate p) => new()
+    public static P.ClientMessage ToProto(BatchStatistics m) => new()
     {
-        ClientId = p.ClientId, Kind = (UpdateKind)(int)p.Kind, Round = p.Round, Count = (long)Math.Min(p.Count, long.MaxValue),
-        Sum = Arr(p.Sum), SumSquares = p.SumSquares,
-        Centroids = Arr(p.Centroids), CentroidSizes = Arr(p.CentroidSizes),
-        Theta = Arr(p.Theta), PrototypeSums = Arr(p.PrototypeSums), Occupancy = Arr(p.Occupancy), Loss = p.Loss,
-        MeanShift = p.MeanShift,
+        Statistics = new P.BatchStatistics { ClientId = m.ClientId, Count = (ulong)m.Count, Sum = { m.Sum }, SumSquares = m.SumSquares },
     };
 
-    public static P.ServerBroadcast ToProto(ServerBroadcast b)
+    public static P.ClientMessage ToProto(LocalCentroids m) => new()
     {
-        var p = new P.ServerBroadcast
-        {
-            Kind = (P.BroadcastKind)(int)b.Kind, Round = b.Round, Options = ToProto(b.Options), Dim = b.Dim,
-            PrototypeCount = b.PrototypeCount, Scale = b.Scale, CompactOn = b.CompactOn,
-        };
-        if (b.Mean != null) p.Mean.AddRange(b.Mean);
-        if (b.Theta != null) p.Theta.AddRange(b.Theta);
-        if (b.Prototypes != null) p.Prototypes.AddRange(b.Prototypes);
-        if (b.Masses != null) p.Masses.AddRange(b.Masses);
-        if (b.SharedPrototypes != null) p.SharedPrototypes.AddRange(b.SharedPrototypes);
-        return p;
-    }
+        Centroids = new P.LocalCentroids { ClientId = m.ClientId, Count = (ulong)m.Count, Centroids = { m.Centroids }, Sizes = { m.Sizes } },
+    };
 
-    public static ServerBroadcast FromProto(P.ServerBroadcast p) => new()
+    public static P.ClientMessage ToProto(RoundUpdate m) => new()
     {
-        Kind = (BroadcastKind)(int)p.Kind, Round = p.Round, Options = FromProto(p.Options ?? new P.RefineOptions()), Dim = p.Dim,
-        PrototypeCount = p.PrototypeCount, Mean = Arr(p.Mean), Scale = p.Scale, Theta = Arr(p.Theta),
-        Prototypes = Arr(p.Prototypes), Masses = Arr(p.Masses), SharedPrototypes = Arr(p.SharedPrototypes), CompactOn = p.CompactOn,
+        Round = new P.RoundUpdate
+        {
+            ClientId = m.ClientId, Count = (ulong)m.Count, Round = m.Round, Theta = { m.Theta },
+            PrototypeSums = { m.PrototypeSums }, Occupancy = { m.Occupancy }, Loss = m.Loss,
+        },
+    };
+
+    public static P.ClientMessage ToProto(FinalReport m) => new()
+    {
+        Final = new P.FinalReport { ClientId = m.ClientId, Count = (ulong)m.Count, Round = m.Round, MeanShift = m.MeanShift },
+    };
+
+    static long Count(ulong c) => (long)Math.Min(c, long.MaxValue);
+
+    public static BatchStatistics FromProto(P.BatchStatistics p) => new()
+    {
+        ClientId = p.ClientId, Count = Count(p.Count), Sum = [.. p.Sum], SumSquares = p.SumSquares,
+    };
+
+    public static LocalCentroids FromProto(P.LocalCentroids p) => new()
+    {
+        ClientId = p.ClientId, Count = Count(p.Count), Centroids = [.. p.Centroids], Sizes = [.. p.Sizes],
+    };
+
+    public static RoundUpdate FromProto(P.RoundUpdate p) => new()
+    {
+        ClientId = p.ClientId, Count = Count(p.Count), Round = p.Round, Theta = [.. p.Theta],
+        PrototypeSums = [.. p.PrototypeSums], Occupancy = [.. p.Occupancy], Loss = p.Loss,
+    };
+
+    public static FinalReport FromProto(P.FinalReport p) => new()
+    {
+        ClientId = p.ClientId, Count = Count(p.Count), Round = p.Round, MeanShift = p.MeanShift,
+    };
+
+    // server -> client
+
+    public static P.ServerMessage StatisticsRequest() => new() { StatisticsRequest = new P.StatisticsRequest() };
+
+    public static P.ServerMessage ToProto(SetupMessage m) => new()
+    {
+        Setup = new P.Setup
+        {
+            Options = ToProto(m.Options), Mean = { m.Normalisation.Mean }, Scale = m.Normalisation.Scale,
+            PrototypeCount = m.PrototypeCount, Theta = { m.Theta },
+        },
+    };
+
+    public static P.ServerMessage ToProto(RoundBroadcast m) => new()
+    {
+        Round = new P.RoundBroadcast
+        {
+            Round = m.Round, Theta = { m.Theta }, Prototypes = { m.Prototypes }, Masses = { m.Masses },
+            SharedPrototypes = { m.SharedPrototypes }, CompactOn = m.CompactOn,
+        },
+    };
+
+    public static P.ServerMessage ToProto(FinalBroadcast m) => new()
+    {
+        Final = new P.FinalBroadcast
+        {
+            Round = m.Round, RoundsRun = m.RoundsRun, Theta = { m.Theta }, Prototypes = { m.Prototypes }, Masses = { m.Masses },
+            SharedPrototypes = { m.SharedPrototypes },
+        },
+    };
+
+    public static SetupMessage FromProto(P.Setup p) => new()
+    {
+        Options = FromProto(p.Options ?? new P.RefineOptions()), Normalisation = new Normalisation([.. p.Mean], p.Scale),
+        PrototypeCount = p.PrototypeCount, Theta = [.. p.Theta],
+    };
+
+    public static RoundBroadcast FromProto(P.RoundBroadcast p) => new()
+    {
+        Round = p.Round, Theta = [.. p.Theta], Prototypes = [.. p.Prototypes], Masses = [.. p.Masses],
+        SharedPrototypes = [.. p.SharedPrototypes], CompactOn = p.CompactOn,
+    };
+
+    public static FinalBroadcast FromProto(P.FinalBroadcast p) => new()
+    {
+        Round = p.Round, RoundsRun = p.RoundsRun, Theta = [.. p.Theta], Prototypes = [.. p.Prototypes], Masses = [.. p.Masses],
+        SharedPrototypes = [.. p.SharedPrototypes],
     };
 
     public static P.RefineOptions ToProto(RefineOptions o) => new()
@@ -81,6 +131,4 @@ public static class ProtoMap
         LocalEpochs = p.LocalEpochs, MaxCellsPerRound = p.MaxCellsPerRound, AlignTarget = (AlignTarget)(int)p.AlignTarget,
         UseFilm = p.UseFilm, Seed = p.Seed, DiversitySweeps = p.DiversitySweeps, KMeansRestarts = p.KmeansRestarts,
     };
-
-    static T[]? Arr<T>(RepeatedField<T> r) => r.Count == 0 ? null : [.. r];
 }

@@ -18,7 +18,7 @@ internal sealed class Connection
     readonly SemaphoreSlim _writeLock = new(1, 1);
     readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     readonly object _lock = new();
-    (UpdateKind Kind, int Round, TaskCompletionSource<ClientUpdate> Answer)? _pending;
+    (P.ClientMessage.BodyOneofCase Kind, int Round, TaskCompletionSource<P.ClientMessage> Answer)? _pending;
     bool _isClosed;
 
     public Connection(string clientId, IServerStreamWriter<P.ServerMessage> writer, bool hasSetup, CancellationTokenSource cancel, string peer)
@@ -49,10 +49,10 @@ internal sealed class Connection
         finally { _writeLock.Release(); }
     }
 
-    /// <summary>Sends one broadcast and waits for the matching answer.</summary>
-    public async Task<ClientUpdate> RequestAsync(P.ServerMessage message, UpdateKind expected, int round, CancellationToken cancel)
+    /// <summary>Sends one request and waits for the answer of the expected kind for that round.</summary>
+    public async Task<P.ClientMessage> RequestAsync(P.ServerMessage message, P.ClientMessage.BodyOneofCase expected, int round, CancellationToken cancel)
     {
-        var answer = new TaskCompletionSource<ClientUpdate>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var answer = new TaskCompletionSource<P.ClientMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_lock)
         {
             if (_isClosed) throw new ConnectionLostException($"client '{ClientId}' disconnected");
@@ -69,30 +69,30 @@ internal sealed class Connection
         }
     }
 
-    /// <summary>An update arrived on this session.</summary>
-    public void Deliver(ClientUpdate u, Action<string> log)
+    /// <summary>An answer arrived on this session; <paramref name="round"/> is the round it answers (0 before the rounds).</summary>
+    public void Deliver(P.ClientMessage m, int round, Action<string> log)
     {
         string why;
         lock (_lock)
         {
             if (_pending is { } p)
             {
-                if (p.Kind == u.Kind && p.Round == u.Round)
+                if (p.Kind == m.BodyCase && p.Round == round)
                 {
                     _pending = null;
-                    p.Answer.TrySetResult(u);
+                    p.Answer.TrySetResult(m);
                     return;
                 }
-                why = p.Kind == u.Kind ? $"stale round {u.Round} (server is at round {p.Round})" : $"expected a {p.Kind} update for round {p.Round}, got {u.Kind} {u.Round}";
+                why = p.Kind == m.BodyCase ? $"stale round {round} (server is at round {p.Round})" : $"expected {p.Kind} for round {p.Round}, got {m.BodyCase} {round}";
             }
-            else why = $"{u.Kind} update for round {u.Round} arrived when none was asked for (late, after the round timeout?)";
+            else why = $"{m.BodyCase} for round {round} arrived when none was asked for (late, after the round timeout?)";
         }
-        log($"update from '{ClientId}' rejected: {why}; not aggregated");
+        log($"answer from '{ClientId}' rejected: {why}; not aggregated");
     }
 
     public void Close()
     {
-        (UpdateKind, int, TaskCompletionSource<ClientUpdate> Answer)? pending;
+        (P.ClientMessage.BodyOneofCase, int, TaskCompletionSource<P.ClientMessage> Answer)? pending;
         lock (_lock)
         {
             if (_isClosed) return;
@@ -106,11 +106,11 @@ internal sealed class Connection
 }
 
 /// <summary>
-/// The server's <see cref="IClientChannel"/> for a client reached over gRPC. <see cref="ExchangeAsync"/>
-/// sends the broadcast on the client's current session and awaits its answer; when the session
-/// breaks it waits for the client to reconnect (until the engine's round timeout cancels it). A
-/// client that reconnects without the setup state (a restarted process) is sent the setup
-/// broadcast first, so it catches up before it receives the current round.
+/// The server's <see cref="IClientChannel"/> for a client reached over gRPC. Each step sends its
+/// request on the client's current session and awaits the answer; when the session breaks it
+/// waits for the client to reconnect (until the engine's round timeout cancels it). A client that
+/// reconnects without the setup state (a restarted process) is sent the setup first, so it catches
+/// up before it receives the current round.
 /// </summary>
 public sealed class RemoteChannel : IClientChannel
 {
@@ -126,8 +126,8 @@ public sealed class RemoteChannel : IClientChannel
     public string ClientId { get; }
     public bool IsConnected { get { lock (_lock) return _connection is { IsClosed: false }; } }
 
-    /// <summary>The setup broadcast replayed to clients that rejoin without setup state (set by the host when resuming).</summary>
-    public void SetSetup(ServerBroadcast setup) { lock (_lock) _setup = Wrap(setup); }
+    /// <summary>The setup replayed to clients that rejoin without setup state (set by the host when resuming).</summary>
+    public void SetSetup(SetupMessage setup) { lock (_lock) _setup = ProtoMap.ToProto(setup); }
 
     internal void Attach(Connection c)
     {
@@ -169,22 +169,28 @@ public sealed class RemoteChannel : IClientChannel
         }
     }
 
-    static P.ServerMessage Wrap(ServerBroadcast b) => new() { Broadcast = ProtoMap.ToProto(b) };
+    public async Task<BatchStatistics> StatisticsAsync(CancellationToken cancel) =>
+        ProtoMap.FromProto((await ExchangeAsync(ProtoMap.StatisticsRequest(), P.ClientMessage.BodyOneofCase.Statistics, 0, "statistics", cancel)).Statistics);
 
-    static UpdateKind AnswerTo(BroadcastKind k) => k switch
+    public async Task<LocalCentroids> SetupAsync(SetupMessage setup, CancellationToken cancel)
     {
-        BroadcastKind.Hello => UpdateKind.Stats,
-        BroadcastKind.Setup => UpdateKind.Centroids,
-        BroadcastKind.Round => UpdateKind.Round,
-        _ => UpdateKind.Final,
-    };
+        var message = ProtoMap.ToProto(setup);
+        lock (_lock) _setup = message;
+        return ProtoMap.FromProto((await ExchangeAsync(message, P.ClientMessage.BodyOneofCase.Centroids, 0, "setup", cancel)).Centroids);
+    }
 
-    public async Task<ClientUpdate> ExchangeAsync(ServerBroadcast broadcast, CancellationToken cancel)
+    // convert before the first await: the server's arrays are stable only until the engine aggregates
+    public Task<RoundUpdate> TrainAsync(RoundBroadcast round, CancellationToken cancel) =>
+        Answer(ExchangeAsync(ProtoMap.ToProto(round), P.ClientMessage.BodyOneofCase.Round, round.Round, $"round {round.Round}", cancel), m => ProtoMap.FromProto(m.Round));
+
+    public Task<FinalReport> FinishAsync(FinalBroadcast final, CancellationToken cancel) =>
+        Answer(ExchangeAsync(ProtoMap.ToProto(final), P.ClientMessage.BodyOneofCase.Final, final.Round, "final step", cancel), m => ProtoMap.FromProto(m.Final));
+
+    static async Task<T> Answer<T>(Task<P.ClientMessage> exchange, Func<P.ClientMessage, T> convert) => convert(await exchange);
+
+    async Task<P.ClientMessage> ExchangeAsync(P.ServerMessage message, P.ClientMessage.BodyOneofCase expected, int round, string step, CancellationToken cancel)
     {
-        // convert before the first await: the server's arrays are stable only until the engine aggregates
-        var message = Wrap(broadcast);
-        if (broadcast.Kind == BroadcastKind.Setup) lock (_lock) _setup = message;
-        int answerRound = broadcast.Kind is BroadcastKind.Round or BroadcastKind.Final ? broadcast.Round : 0;
+        bool needsSetup = message.BodyCase is P.ServerMessage.BodyOneofCase.Round or P.ServerMessage.BodyOneofCase.Final;
         await _gate.WaitAsync(cancel);
         try
         {
@@ -195,19 +201,19 @@ public sealed class RemoteChannel : IClientChannel
                 {
                     P.ServerMessage? setup;
                     lock (_lock) setup = _setup;
-                    if (!c.HasSetup && setup != null && broadcast.Kind is BroadcastKind.Round or BroadcastKind.Final)
+                    if (!c.HasSetup && setup != null && needsSetup)
                     {
-                        _log($"client '{ClientId}' rejoined without setup state: re-sending setup before {broadcast.Kind} {broadcast.Round}");
-                        await c.RequestAsync(setup, UpdateKind.Centroids, 0, cancel);
+                        _log($"client '{ClientId}' rejoined without setup state: re-sending setup before the {step}");
+                        await c.RequestAsync(setup, P.ClientMessage.BodyOneofCase.Centroids, 0, cancel);
                         c.HasSetup = true;
                     }
-                    var answer = await c.RequestAsync(message, AnswerTo(broadcast.Kind), answerRound, cancel);
-                    if (broadcast.Kind == BroadcastKind.Setup) c.HasSetup = true;
+                    var answer = await c.RequestAsync(message, expected, round, cancel);
+                    if (message.BodyCase == P.ServerMessage.BodyOneofCase.Setup) c.HasSetup = true;
                     return answer;
                 }
                 catch (ConnectionLostException e)
                 {
-                    _log($"{e.Message} during {broadcast.Kind} {broadcast.Round}; waiting for it to reconnect");
+                    _log($"{e.Message} during the {step}; waiting for it to reconnect");
                 }
             }
         }
@@ -215,7 +221,7 @@ public sealed class RemoteChannel : IClientChannel
     }
 
     /// <summary>Ends the client's session with a Done message (best effort, bounded by <paramref name="wait"/>).</summary>
-    public async Task FinishAsync(bool ok, string message, TimeSpan wait)
+    public async Task EndAsync(bool ok, string message, TimeSpan wait)
     {
         Connection? c;
         lock (_lock) c = _connection;

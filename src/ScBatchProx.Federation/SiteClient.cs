@@ -30,14 +30,14 @@ public sealed record SiteSettings
 /// <summary>The server refused the site or the run failed; not retried.</summary>
 public sealed class FederationException(string message, Exception? inner = null) : Exception(message, inner);
 
-/// <summary>What a site keeps after the run: its refined rows and its own part of the model.</summary>
-public sealed record SiteResult(string ClientId, Embedding Refined, double MeanShift, int Sessions, RefinementModel? Model);
+/// <summary>What a site keeps after the run: its refined rows and the model (the global part plus this batch's parameters).</summary>
+public sealed record SiteResult(string ClientId, Embedding Refined, double MeanShift, int Sessions, RefinementModel Model);
 
 /// <summary>
-/// Runs one <see cref="BatchClient"/> (one batch) against a remote coordinator. The client object,
-/// and so its FiLM parameters and optimiser state, lives for the whole call: when the session
-/// breaks, the site reconnects, says it holds the setup state, and continues. An answer already
-/// computed for a round is re-sent instead of training twice when the server asks again.
+/// Runs one batch as a client against a remote coordinator. The client's training state (its
+/// FiLM parameters and optimiser state) lives for the whole call: when the session breaks, the
+/// site reconnects, says it holds the setup state, and continues. An answer already computed for
+/// a round is re-sent instead of training twice when the server asks again.
 /// </summary>
 public sealed class SiteClient : IDisposable
 {
@@ -50,12 +50,12 @@ public sealed class SiteClient : IDisposable
     {
         _client = client; _s = settings; _log = settings.Log ?? (_ => { });
         var url = settings.Server;
-        if (url.Scheme != "http" && url.Scheme != "https") throw new ArgumentException($"--server: '{url}' is not an http:// or https:// URL.");
+        if (url.Scheme != "http" && url.Scheme != "https") throw new ArgumentException($"server '{url}' is not an http:// or https:// URL.");
         if (url.Scheme == "http" && !Tls.IsLoopback(url.Host) && !settings.Insecure)
-            throw new ArgumentException($"refusing to talk plain HTTP to '{url.Host}', which is not a loopback address; use https:// or pass --insecure.");
+            throw InputError.ForOption(nameof(settings.Insecure), $"refusing to talk plain HTTP to '{url.Host}', which is not a loopback address; use https://, or set {{option}}.");
         if (url.Scheme == "http" && (settings.CaFile != null || settings.CertFile != null))
-            throw new ArgumentException("--ca/--cert need an https:// --server URL.");
-        if ((settings.CertFile is null) != (settings.KeyFile is null)) throw new ArgumentException("--cert and --cert-key go together.");
+            throw new ArgumentException("a CA bundle or a client certificate needs an https:// server URL.");
+        if ((settings.CertFile is null) != (settings.KeyFile is null)) throw new ArgumentException("a client certificate and its key go together.");
         var handler = new SocketsHttpHandler
         {
             EnableMultipleHttp2Connections = true,
@@ -76,18 +76,15 @@ public sealed class SiteClient : IDisposable
         });
     }
 
-    public BatchClient Client => _client;
+    public string ClientId => _client.Id;
 
     public async Task<SiteResult> RunAsync(CancellationToken cancel = default)
     {
         var grpc = new P.Federation.FederationClient(_channel);
         var headers = new Metadata();
         if (_s.Token != null) headers.Add("authorization", "Bearer " + _s.Token);
-        bool hasSetup = false;
+        var state = new SiteProtocol(_client);
         int sessions = 0;
-        (BroadcastKind Kind, int Round, P.ClientUpdate Answer)? last = null;
-        ServerBroadcast? setup = null, lastRound = null, final = null;
-        ClientUpdate? finalAnswer = null;
         var lastContact = DateTime.UtcNow;
         var backoff = TimeSpan.FromMilliseconds(200);
         string lastError = "";
@@ -100,9 +97,9 @@ public sealed class SiteClient : IDisposable
                 sessions++;
                 await call.RequestStream.WriteAsync(new P.ClientMessage
                 {
-                    Join = new P.Join { ClientId = _client.Id, HasSetup = hasSetup, Protocol = ProtoMap.ProtocolVersion },
+                    Join = new P.Join { ClientId = _client.Id, HasSetup = state.HasSetup, Protocol = ProtoMap.ProtocolVersion },
                 }, cancel);
-                if (sessions > 1) _log($"{_client.Id}: reconnected (session {sessions}{(hasSetup ? ", keeping local state" : "")})");
+                if (sessions > 1) _log($"{_client.Id}: reconnected (session {sessions}{(state.HasSetup ? ", keeping local state" : "")})");
                 while (await call.ResponseStream.MoveNext(cancel))
                 {
                     lastContact = DateTime.UtcNow; backoff = TimeSpan.FromMilliseconds(200);
@@ -111,26 +108,10 @@ public sealed class SiteClient : IDisposable
                     {
                         try { await call.RequestStream.CompleteAsync(); } catch (Exception) { }
                         if (!done.Ok) throw new FederationException($"{_client.Id}: the server ended the run: {done.Message}");
-                        return Result(sessions, setup, lastRound, final, finalAnswer);
+                        return state.Result(sessions);
                     }
-                    if (m.Broadcast is null) continue;
-                    var b = ProtoMap.FromProto(m.Broadcast);
-                    P.ClientUpdate answer;
-                    if (last is { } l && l.Kind == b.Kind && l.Round == b.Round && b.Kind is BroadcastKind.Round or BroadcastKind.Final)
-                        answer = l.Answer;   // asked again after a reconnect: resend, do not train twice
-                    else
-                    {
-                        var u = await Task.Run(() => _client.Handle(b), cancel);
-                        answer = ProtoMap.ToProto(u);
-                        last = (b.Kind, b.Round, answer);
-                        switch (b.Kind)
-                        {
-                            case BroadcastKind.Setup: setup = b; hasSetup = true; break;
-                            case BroadcastKind.Round: lastRound = b; break;
-                            case BroadcastKind.Final: final = b; finalAnswer = u; break;
-                        }
-                    }
-                    await call.RequestStream.WriteAsync(new P.ClientMessage { Update = answer }, cancel);
+                    var answer = await Task.Run(() => state.Answer(m), cancel);
+                    await call.RequestStream.WriteAsync(answer, cancel);
                 }
                 lastError = "the server closed the session";
             }
@@ -146,10 +127,10 @@ public sealed class SiteClient : IDisposable
             {
                 lastError = e is RpcException r ? $"{r.StatusCode}: {r.Status.Detail}" : e.Message;
             }
-            if (final != null && _client.Output != null)
+            if (state.Finished)
             {
                 _log($"{_client.Id}: the session ended after the final step ({lastError}); keeping the result");
-                return Result(sessions, setup, lastRound, final, finalAnswer);
+                return state.Result(sessions);
             }
             if (DateTime.UtcNow - lastContact > _s.RetryFor)
                 throw new FederationException($"{_client.Id}: cannot reach the server at {_s.Server} for {_s.RetryFor.TotalSeconds:F0} s: {lastError}");
@@ -157,18 +138,6 @@ public sealed class SiteClient : IDisposable
             await Task.Delay(backoff, cancel);
             backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(3).Ticks));
         }
-    }
-
-    SiteResult Result(int sessions, ServerBroadcast? setup, ServerBroadcast? round, ServerBroadcast? final, ClientUpdate? finalAnswer)
-    {
-        if (_client.Output is null || final is null) throw new FederationException($"{_client.Id}: the run ended before this client received the final parameters.");
-        RefinementModel? model = setup is null || round is null ? null : new RefinementModel
-        {
-            Options = setup.Options, Dim = setup.Dim, Mean = setup.Mean!, Scale = setup.Scale, Theta = final.Theta!,
-            Prototypes = round.Prototypes!, Masses = round.Masses!, RoundsRun = final.Round,
-            Batches = [new BatchParameters(_client.Id, _client.CellCount, (float[])_client.Film.Clone(), (float[])_client.LocalTheta.Clone())],
-        };
-        return new SiteResult(_client.Id, _client.Output, finalAnswer?.MeanShift ?? double.NaN, sessions, model);
     }
 
     static AuthenticationException? FindTls(Exception? e)
@@ -182,4 +151,69 @@ public sealed class SiteClient : IDisposable
     }
 
     public void Dispose() => _channel.Dispose();
+}
+
+/// <summary>
+/// The client side of the protocol for one batch, independent of the transport: it answers each
+/// server message with one client message and holds what the site keeps between sessions of one
+/// run (setup, training state, the last answer, the result).
+/// </summary>
+public sealed class SiteProtocol(BatchClient client)
+{
+    SetupMessage? _setup;
+    LocalTrainer? _trainer;
+    (P.ServerMessage.BodyOneofCase Kind, int Round, P.ClientMessage Answer)? _last;
+    FinalBroadcast? _final;
+    FinalReport? _report;
+    Embedding? _refined;
+
+    public string ClientId => client.Id;
+    /// <summary>Whether this process holds the run's setup state (said when rejoining).</summary>
+    public bool HasSetup => _trainer != null;
+    /// <summary>Whether the final step ran here, so the refined rows exist.</summary>
+    public bool Finished => _refined != null;
+
+    /// <summary>The answer to one server message; a round or final step asked again after a reconnect gets the same answer, not a second training.</summary>
+    public P.ClientMessage Answer(P.ServerMessage m)
+    {
+        int round = m.BodyCase switch { P.ServerMessage.BodyOneofCase.Round => m.Round.Round, P.ServerMessage.BodyOneofCase.Final => m.Final.Round, _ => 0 };
+        if (_last is { } l && l.Kind == m.BodyCase && l.Round == round && m.BodyCase is P.ServerMessage.BodyOneofCase.Round or P.ServerMessage.BodyOneofCase.Final)
+            return l.Answer;
+        P.ClientMessage answer;
+        switch (m.BodyCase)
+        {
+            case P.ServerMessage.BodyOneofCase.StatisticsRequest:
+                answer = ProtoMap.ToProto(client.Statistics());
+                break;
+            case P.ServerMessage.BodyOneofCase.Setup:
+                _setup = ProtoMap.FromProto(m.Setup);
+                _trainer = client.Setup(_setup);
+                answer = ProtoMap.ToProto(_trainer.Centroids(_setup.PrototypeCount));
+                break;
+            case P.ServerMessage.BodyOneofCase.Round:
+                answer = ProtoMap.ToProto(Trainer.Train(ProtoMap.FromProto(m.Round)));
+                break;
+            case P.ServerMessage.BodyOneofCase.Final:
+                _final = ProtoMap.FromProto(m.Final);
+                (_report, _refined) = Trainer.Finish(_final);
+                answer = ProtoMap.ToProto(_report);
+                break;
+            default:
+                throw new FederationException($"{client.Id}: the server sent a {m.BodyCase} message, which this site does not understand.");
+        }
+        _last = (m.BodyCase, round, answer);
+        return answer;
+    }
+
+    LocalTrainer Trainer => _trainer ?? throw new FederationException($"{client.Id}: the server sent a round before the setup (protocol error).");
+
+    /// <summary>The refined rows and the site's model; only after the final step.</summary>
+    public SiteResult Result(int sessions)
+    {
+        if (_refined is null || _final is null || _setup is null || _trainer is null || _report is null)
+            throw new FederationException($"{client.Id}: the run ended before this client received the final parameters.");
+        var model = RefinementModel.FromRun(_setup.Options, _setup.Normalisation, _final,
+            [new BatchParameters { Batch = client.Id, Cells = client.CellCount, Training = BatchTraining.Federated, Film = (float[])_trainer.Film.Clone() }]);
+        return new SiteResult(client.Id, _refined, _report.MeanShift, sessions, model);
+    }
 }

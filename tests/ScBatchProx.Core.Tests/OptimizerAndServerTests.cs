@@ -22,35 +22,34 @@ public class OptimizerAndServerTests
         // client a: (0,0),(2,0); client b: (4,4),(6,4),(8,8) -> mean (4, 3.2)
         var a = Stats("a", [[0, 0], [2, 0]]);
         var b = Stats("b", [[4, 4], [6, 4], [8, 8]]);
-        var server = new FederatedServer(new RefineOptions { Prototypes = 2 });
-        var setup = server.Setup([b, a]);
-        Assert.Equal(4.0, setup.Mean![0], 12);
-        Assert.Equal(3.2, setup.Mean[1], 12);
+        var setup = RunSetup.From(new RefineOptions { Prototypes = 2 }, [b, a]).Message;
+        Assert.Equal(4.0, setup.Normalisation.Mean[0], 12);
+        Assert.Equal(3.2, setup.Normalisation.Mean[1], 12);
         double ss = 16 + 3.2 * 3.2 + 4 + 3.2 * 3.2 + 0 + 0.8 * 0.8 + 4 + 0.8 * 0.8 + 16 + 4.8 * 4.8;
-        Assert.Equal(Math.Sqrt(ss / (5 * 2)), setup.Scale, 12);
+        Assert.Equal(Math.Sqrt(ss / (5 * 2)), setup.Normalisation.Scale, 12);
     }
 
-    static ClientUpdate Stats(string id, double[][] rows) => new()
+    static BatchStatistics Stats(string id, double[][] rows) => new()
     {
-        ClientId = id, Kind = UpdateKind.Stats, Count = rows.Length,
+        ClientId = id, Count = rows.Length,
         Sum = [rows.Sum(r => r[0]), rows.Sum(r => r[1])], SumSquares = rows.Sum(r => r[0] * r[0] + r[1] * r[1]),
     };
 
     [Fact]
     public void AggregateIsCountWeightedAndRejectsBadUpdates()
     {
-        var server = new FederatedServer(new RefineOptions { Prototypes = 2, Hidden = 1 });
-        server.Setup([Stats("a", [[0, 0], [1, 1]]), Stats("b", [[2, 2], [3, 3], [4, 4], [5, 5], [6, 6], [7, 7]])]);
-        var cent = new[] { "a", "b" }.Select(id => new ClientUpdate
+        var setup = RunSetup.From(new RefineOptions { Prototypes = 2, Hidden = 1 },
+            [Stats("a", [[0, 0], [1, 1]]), Stats("b", [[2, 2], [3, 3], [4, 4], [5, 5], [6, 6], [7, 7]])]);
+        var cent = new[] { "a", "b" }.Select(id => new LocalCentroids
         {
-            ClientId = id, Kind = UpdateKind.Centroids, Count = id == "a" ? 2 : 6,
-            Centroids = [0, 0, 1, 1], CentroidSizes = [1, 1],
+            ClientId = id, Count = id == "a" ? 2 : 6, Centroids = [0, 0, 1, 1], Sizes = [1, 1],
         }).ToList();
-        var first = server.InitializePrototypes(cent);
+        var server = FederatedServer.Start(setup, cent);
+        var first = server.RoundBroadcast();
         int len = new AdapterShape(2, 1).ThetaLength;
-        ClientUpdate Round(string id, long n, float value, double[] sums, double[] occ) => new()
+        RoundUpdate Round(string id, long n, float value, double[] sums, double[] occ) => new()
         {
-            ClientId = id, Kind = UpdateKind.Round, Round = first.Round, Count = n,
+            ClientId = id, Round = first.Round, Count = n,
             Theta = Enumerable.Repeat(value, len).ToArray(), PrototypeSums = sums, Occupancy = occ, Loss = 1,
         };
         var ua = Round("a", 2, 1f, [1, 1, 0, 0], [1, 1]);
@@ -60,11 +59,11 @@ public class OptimizerAndServerTests
         Assert.Contains("theta has", server.Reject(ua with { Theta = [1f] }));
         Assert.Contains("non-finite", server.Reject(ua with { PrototypeSums = [double.NaN, 0, 0, 0] }));
         var outcome = server.Aggregate([ub, ua]);
-        Assert.All(outcome.Next.Theta!, v => Assert.Equal((2 * 1f + 6 * 3f) / 8f, v, 6));
+        Assert.All(outcome.Next.Theta, v => Assert.Equal((2 * 1f + 6 * 3f) / 8f, v, 6));
         // c_0 = (1 + 6) / (1 + 2); c_1 = 12 / 5; masses = (3, 5) / 8
-        Assert.Equal(7.0 / 3.0, outcome.Next.Prototypes![0], 5);
+        Assert.Equal(7.0 / 3.0, outcome.Next.Prototypes[0], 5);
         Assert.Equal(12.0 / 5.0, outcome.Next.Prototypes[2], 5);
-        Assert.Equal(3.0 / 8.0, outcome.Next.Masses![0], 12);
+        Assert.Equal(3.0 / 8.0, outcome.Next.Masses[0], 12);
         Assert.Equal(new[] { "a", "b" }, outcome.Reporting);
     }
 

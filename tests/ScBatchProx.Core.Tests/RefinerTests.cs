@@ -11,7 +11,7 @@ public class RefinerTests
     [Fact]
     public async Task ZeroRoundsReturnsTheInputExactly()
     {
-        var result = await Refiner.RefineAsync(Sim.Embedding, Sim.Batch, new RefineOptions { Rounds = 0 }, 2);
+        var result = await Refiner.FitAsync(Sim.Embedding, Sim.Batch, new RefineOptions { Rounds = 0 }, new FitSettings { Threads = 2 });
         Assert.Equal(Sim.Embedding.Data, result.Refined.Data);
         Assert.Equal(0, result.Run.RoundsRun);
     }
@@ -20,11 +20,11 @@ public class RefinerTests
     public async Task OutputIsBitwiseIdenticalForOneAndTwoThreads()
     {
         var opt = new RefineOptions { Rounds = 4, Seed = 11 };
-        var one = await Refiner.RefineAsync(Sim.Embedding, Sim.Batch, opt, 1);
-        var two = await Refiner.RefineAsync(Sim.Embedding, Sim.Batch, opt, 2);
+        var one = await Refiner.FitAsync(Sim.Embedding, Sim.Batch, opt, new FitSettings { Threads = 1 });
+        var two = await Refiner.FitAsync(Sim.Embedding, Sim.Batch, opt, new FitSettings { Threads = 2 });
         Assert.Equal(one.Refined.Data, two.Refined.Data);
         Assert.NotEqual(Sim.Embedding.Data, one.Refined.Data);
-        var otherSeed = await Refiner.RefineAsync(Sim.Embedding, Sim.Batch, opt with { Seed = 12 }, 2);
+        var otherSeed = await Refiner.FitAsync(Sim.Embedding, Sim.Batch, opt with { Seed = 12 }, new FitSettings { Threads = 2 });
         Assert.NotEqual(one.Refined.Data, otherSeed.Refined.Data);
     }
 
@@ -33,7 +33,7 @@ public class RefinerTests
     {
         // brute-force 15-NN: the share of neighbours from another batch must rise clearly, while
         // the share of neighbours of the same cell type may drop by at most 0.02
-        var result = await Refiner.RefineAsync(Sim.Embedding, Sim.Batch, new RefineOptions(), 2);
+        var result = await Refiner.FitAsync(Sim.Embedding, Sim.Batch, new RefineOptions(), new FitSettings { Threads = 2 });
         var (otherBefore, typeBefore) = NeighbourShares(Sim.Embedding);
         var (otherAfter, typeAfter) = NeighbourShares(result.Refined);
         Assert.True(otherAfter > otherBefore + 0.1, $"other-batch neighbours {otherBefore:F3} -> {otherAfter:F3}");

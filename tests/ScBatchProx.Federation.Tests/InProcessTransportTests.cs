@@ -21,15 +21,15 @@ public class InProcessTransportTests
         return list;
     }
 
-    static ClientUpdate FirstRoundUpdate(int cells)
+    static RoundUpdate FirstRoundUpdate(int cells)
     {
         var sim = Simulator.Generate(new SimulationOptions { Cells = cells, Batches = 1, Dims = 20, Seed = 3 });
         var opt = new RefineOptions { Prototypes = 20, Rounds = 1, Seed = 1 };
         var client = new BatchClient("site-a", sim.Embedding);
-        var server = new FederatedServer(opt);
-        var setup = server.Setup([client.Handle(FederatedServer.Hello)]);
-        var round = server.InitializePrototypes([client.Handle(setup)]);
-        return client.Handle(round);
+        var setup = RunSetup.From(opt, [client.Statistics()]);
+        var trainer = client.Setup(setup.Message);
+        var server = FederatedServer.Start(setup, [trainer.Centroids(setup.Message.PrototypeCount)]);
+        return trainer.Train(server.RoundBroadcast());
     }
 
     [Fact]
@@ -37,8 +37,8 @@ public class InProcessTransportTests
     {
         var small = FirstRoundUpdate(1_000);
         var large = FirstRoundUpdate(100_000);
-        int s = new P.ClientMessage { Update = ProtoMap.ToProto(small) }.CalculateSize();
-        int l = new P.ClientMessage { Update = ProtoMap.ToProto(large) }.CalculateSize();
+        int s = ProtoMap.ToProto(small).CalculateSize();
+        int l = ProtoMap.ToProto(large).CalculateSize();
         Assert.Equal(1_000, small.Count);
         Assert.Equal(100_000, large.Count);
         Assert.Equal(s, l);
@@ -51,13 +51,15 @@ public class InProcessTransportTests
     [Fact]
     public void MessagesSurviveTheWireBitForBit()
     {
-        var u = FirstRoundUpdate(1_000) with { Loss = double.Epsilon, MeanShift = -0.0 };
-        var back = ProtoMap.FromProto(P.ClientUpdate.Parser.ParseFrom(ProtoMap.ToProto(u).ToByteArray()));
+        var u = FirstRoundUpdate(1_000) with { Loss = double.Epsilon };
+        var back = ProtoMap.FromProto(P.ClientMessage.Parser.ParseFrom(ProtoMap.ToProto(u).ToByteArray()).Round);
         Assert.Equal(u.Theta, back.Theta);
         Assert.Equal(u.PrototypeSums, back.PrototypeSums);
         Assert.Equal(u.Occupancy, back.Occupancy);
         Assert.Equal(BitConverter.DoubleToInt64Bits(u.Loss), BitConverter.DoubleToInt64Bits(back.Loss));
-        Assert.Equal((u.ClientId, u.Kind, u.Round, u.Count), (back.ClientId, back.Kind, back.Round, back.Count));
+        Assert.Equal((u.ClientId, u.Round, u.Count), (back.ClientId, back.Round, back.Count));
+        var final = new FinalReport { ClientId = "b", Count = 7, Round = 3, MeanShift = double.Epsilon };
+        Assert.Equal(final, ProtoMap.FromProto(P.ClientMessage.Parser.ParseFrom(ProtoMap.ToProto(final).ToByteArray()).Final));
         // every option differs from its default, so a field the wire format forgets fails here
         var opt = new RefineOptions
         {
@@ -78,7 +80,7 @@ public class InProcessTransportTests
     {
         var sim = Simulator.Generate(new SimulationOptions { Cells = 1200, Batches = 3, Seed = 9 });
         var opt = new RefineOptions { Rounds = 4, Seed = 5 };
-        var expected = await Refiner.RefineAsync(sim.Embedding, sim.Batch, opt, 2);
+        var expected = await Refiner.FitAsync(sim.Embedding, sim.Batch, opt, new FitSettings { Threads = 2 });
 
         await using var host = await FederationHost.StartAsync(new ServerSettings { Listen = "http://127.0.0.1:0", Clients = 3, RoundTimeout = TimeSpan.FromSeconds(30) }, opt);
         var run = host.RunAsync();
@@ -95,17 +97,19 @@ public class InProcessTransportTests
         for (int c = 0; c < parts.Count; c++)
             Assert.Equal(expected.Refined.SelectRows(parts[c].Rows).Data, results[c].Refined.Data);
         Assert.All(results, r => Assert.Equal(1, r.Sessions));
-        Assert.All(results, r => Assert.NotEmpty(r.Model!.Batches[0].Film));
-        Assert.All(server.Model.Batches, b => Assert.Empty(b.Film));   // FiLM never leaves a site
+        for (int c = 0; c < parts.Count; c++)   // each site holds the in-process model's global part and its own FiLM
+            Assert.Equal((expected.Model with { Batches = [expected.Model.Batches[c]], BatchKey = null }).ToJson(), results[c].Model.ToJson());
+        Assert.All(server.Model.Batches, b => Assert.Null(b.Film));   // FiLM never leaves a site
     }
 
     [Fact]
     public async Task PlainHttpOutsideLoopbackIsRefused()
     {
-        var e = await Assert.ThrowsAsync<ArgumentException>(() =>
+        var e = await Assert.ThrowsAsync<InputError>(() =>
             FederationHost.StartAsync(new ServerSettings { Listen = "http://0.0.0.0:0", Clients = 1 }, new RefineOptions()));
-        Assert.Contains("--insecure", e.Message);
-        Assert.Throws<ArgumentException>(() =>
+        Assert.Equal("Insecure", e.Option);
+        Assert.Contains("--insecure", e.MessageFor(o => "--" + o.ToLowerInvariant()));
+        Assert.Throws<InputError>(() =>
             new SiteClient(new BatchClient("b", new Embedding(2, 2)), new SiteSettings { Server = new Uri("http://192.0.2.1:7000") }));
     }
 }

@@ -38,7 +38,7 @@ public class JoinProcessTests
     {
         using var dir = new TempDir();
         var (sim, data) = WriteData(dir, 1500);
-        var expected = await Refiner.RefineAsync(sim.Embedding, sim.Batch, new RefineOptions { Rounds = 5, Seed = 7 }, 2);
+        var expected = await Refiner.FitAsync(sim.Embedding, sim.Batch, new RefineOptions { Rounds = 5, Seed = 7 }, new FitSettings { Threads = 2 });
 
         using var serve = Serve("serve", "--rounds", "5", "--seed", "7", "--round-timeout", "60s", "--model-out", dir.File("model.json"));
         var url = serve.WaitForLine(@"listening on (http://127\.0\.0\.1:\d+)", TimeSpan.FromSeconds(60)).Groups[1].Value;
@@ -100,7 +100,7 @@ public class JoinProcessTests
         // Rounds long enough (100 local epochs) that the first server cannot finish the run between
         // printing "round 3/8" and being killed, even on a loaded machine.
         string[] method = ["--rounds", "8", "--tol", "0", "--epochs", "100", "--seed", "3"];
-        var expected = await Refiner.RefineAsync(sim.Embedding, sim.Batch, new RefineOptions { Rounds = 8, Tolerance = 0, LocalEpochs = 100, Seed = 3 }, 2);
+        var expected = await Refiner.FitAsync(sim.Embedding, sim.Batch, new RefineOptions { Rounds = 8, Tolerance = 0, LocalEpochs = 100, Seed = 3 }, new FitSettings { Threads = 2 });
 
         var first = Serve("serve 1", [.. method, "--round-timeout", "20s", "--checkpoint", dir.Path]);
         var url = first.WaitForLine(@"listening on (http://127\.0\.0\.1:\d+)", TimeSpan.FromSeconds(60)).Groups[1].Value;

@@ -26,21 +26,21 @@ public class SecurityProcessTests
         var grpc = new P.Federation.FederationClient(channel);
         using var call = grpc.Session(new Metadata { { "authorization", "Bearer " + token } }, cancellationToken: ct);
         await call.RequestStream.WriteAsync(new P.ClientMessage { Join = new P.Join { ClientId = client.Id, Protocol = ProtoMap.ProtocolVersion } }, ct);
+        var protocol = new SiteProtocol(client);
         while (await call.ResponseStream.MoveNext(ct))
         {
             var m = call.ResponseStream.Current;
             if (m.Done != null) { await call.RequestStream.CompleteAsync(); return; }
-            var b = ProtoMap.FromProto(m.Broadcast);
-            var p = ProtoMap.ToProto(client.Handle(b));
-            if (b.Kind == BroadcastKind.Round)
-                switch (b.Round)
+            var answer = protocol.Answer(m).Clone();
+            if (answer.Round is { } p)
+                switch (p.Round)
                 {
                     case 2: p.Theta.Clear(); p.Theta.AddRange(new float[5]); break;          // wrong shape
                     case 3: p.PrototypeSums[0] = double.NaN; break;                           // NaN
                     case 4: p.Round = 3; break;                                              // stale round
                     case 5: p.Count += 1000; break;                                          // count differs
                 }
-            await call.RequestStream.WriteAsync(new P.ClientMessage { Update = p }, ct);
+            await call.RequestStream.WriteAsync(answer, ct);
         }
     }
 

@@ -8,7 +8,7 @@ public static class CommandGuard
     public static async Task<int> Run(Func<Task<int>> action)
     {
         try { return await action(); }
-        catch (InputError e) { Console.Error.WriteLine("error: " + e.Message); return Program.ExitInputError; }
+        catch (InputError e) { Console.Error.WriteLine("error: " + e.MessageFor(Flags.Of)); return Program.ExitInputError; }
         catch (ArgumentException e) { Console.Error.WriteLine("error: " + e.Message); return Program.ExitInputError; }
         catch (OperationCanceledException) { Console.Error.WriteLine("cancelled"); return 130; }
     }

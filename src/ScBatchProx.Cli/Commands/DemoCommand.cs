@@ -24,7 +24,7 @@ public static class DemoCommand
         var batches = new Option<int>("--batches") { Description = "Number of simulated batches.", DefaultValueFactory = _ => 3 };
         var types = new Option<int>("--cell-types") { Description = "Number of simulated cell types.", DefaultValueFactory = _ => 6 };
         var simSeed = new Option<ulong>("--sim-seed") { Description = "Seed of the simulator.", DefaultValueFactory = _ => 42UL };
-        var threads = new Option<int>("--threads") { Description = "Batches refined in parallel (results do not depend on it).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var threads = ThreadsOption.Create("Batches refined in parallel (results do not depend on it).");
         var method = new MethodOptions();
         var cmd = new Command("demo",
             "Simulate cells of several types in batches with nonlinear batch effects and different compositions " +
@@ -38,11 +38,11 @@ public static class DemoCommand
             {
                 Cells = r.GetValue(cells), Batches = r.GetValue(batches), CellTypes = r.GetValue(types), Seed = r.GetValue(simSeed),
             });
-            int nThreads = Math.Max(1, r.GetValue(threads));
+            int nThreads = ThreadsOption.Read(r, threads);
             AnsiConsole.WriteLine($"Simulated {sim.Embedding.Rows} cells x {sim.Embedding.Cols} dims: {sim.Batch.CategoryCount} batches, " +
                                    $"{sim.CellType.CategoryCount} cell types ('{sim.CellType.Categories[^1]}' absent from '{sim.Batch.Categories[0]}').");
             var result = await ProgressDisplay.RunAsync("demo", options.Rounds,
-                p => Refiner.RefineAsync(sim.Embedding, sim.Batch, options, nThreads, p, ct));
+                p => Refiner.FitAsync(sim.Embedding, sim.Batch, options, new FitSettings { Threads = nThreads, Progress = p, Cancel = ct }));
             // one pair of 15-NN graphs serves the figures and the label-free report
             var before = ExactNeighbors.Search(sim.Embedding, RefinementReport.K, nThreads);
             var after = ExactNeighbors.Search(result.Refined, RefinementReport.K, nThreads);

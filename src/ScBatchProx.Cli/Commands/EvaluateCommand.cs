@@ -4,6 +4,7 @@ using ScBatchProx.Data;
 using ScBatchProx.IO;
 using ScBatchProx.Metrics.Benchmark;
 using ScBatchProx.Metrics.Neighbors;
+using ScBatchProx.Workflows;
 using Spectre.Console;
 
 namespace ScBatchProx.Cli.Commands;
@@ -21,7 +22,7 @@ public static class EvaluateCommand
         var json = new Option<FileInfo?>("--json") { Description = "Write the results as JSON (per embedding: metrics under scib-metrics names and the aggregates)." };
         var csv = new Option<FileInfo?>("--csv") { Description = "Write the results as CSV, one row per embedding." };
         var neighbors = new Option<NeighborMethod>("--neighbors") { Description = "90-NN search: Exact, Approximate (NN-descent) or Auto (exact up to a size).", DefaultValueFactory = _ => NeighborMethod.Auto };
-        var threads = new Option<int>("--threads") { Description = "Worker threads (results do not depend on it).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var threads = ThreadsOption.Create("Worker threads (results do not depend on it).");
         var kmeansSeeds = KMeansSeedsOption.Create();
         var cmd = new Command("evaluate",
             "Score embeddings with the scIB metrics (scib-metrics 0.6 Benchmarker semantics): bio conservation " +
@@ -30,26 +31,14 @@ public static class EvaluateCommand
         { input, embed, batch, label, pre, json, csv, neighbors, threads, kmeansSeeds };
         cmd.SetAction((r, ct) => CommandGuard.Run(() =>
         {
-            var path = r.GetValue(input)!.FullName;
-            int nSeeds = KMeansSeedsOption.Read(r, kmeansSeeds);
-            if (!File.Exists(path)) throw new InputError($"{path}: file not found.");
-            using var file = AnnDataFile.Open(path);
-            var keys = r.GetValue(embed) is { Length: > 0 } given ? given : file.ObsmKeys.ToArray();
-            var labels = file.ReadObsColumn(r.GetValue(label)!);
-            var batches = file.ReadObsColumn(r.GetValue(batch)!);
-            ReportMissing(path, labels); ReportMissing(path, batches);
-            var preKey = r.GetValue(pre)!;
-            Embedding? preEmb = file.ObsmKeys.Contains(preKey) ? file.ReadObsm(preKey) : null;
-            if (preEmb is null) Console.Error.WriteLine($"warning: {path}: obsm '{preKey}' not found; pcr_comparison is left out.");
-            var options = new BenchmarkOptions { Threads = Math.Max(1, r.GetValue(threads)), NeighborMethod = r.GetValue(neighbors), KMeansSeeds = nSeeds };
-            var results = new List<BenchmarkResult>();
-            foreach (var key in keys)
+            var job = new EvaluateJob
             {
-                var emb = file.ReadObsm(key);
-                var bad = emb.NonFiniteRows();
-                if (bad.Count > 0) throw InputError.For(path, $"obsm/{key}", $"NaN or Inf in {bad.Count} row(s), first rows: {string.Join(", ", bad.Take(10))}.");
-                results.Add(Benchmarker.Evaluate(emb, labels, batches, preEmb, options, new SyncProgress(line => Console.Error.WriteLine($"{key}: {line}")), key));
-            }
+                Path = r.GetValue(input)!.FullName, Keys = r.GetValue(embed) ?? [], BatchKey = r.GetValue(batch)!, LabelKey = r.GetValue(label)!, PreKey = r.GetValue(pre)!,
+                Scoring = new BenchmarkOptions { Threads = ThreadsOption.Read(r, threads), NeighborMethod = r.GetValue(neighbors), KMeansSeeds = KMeansSeedsOption.Read(r, kmeansSeeds) },
+            };
+            if (r.GetValue(json) is FileInfo j) AtomicFile.CheckWritable(j.FullName);
+            if (r.GetValue(csv) is FileInfo c) AtomicFile.CheckWritable(c.FullName);
+            var results = Evaluation.Run(job, line => Console.Error.WriteLine("note: " + line), (key, line) => Console.Error.WriteLine($"{key}: {line}"));
             AnsiConsole.Write(ScoreTables.Scores(results));
             if (r.GetValue(json) is FileInfo jf) AtomicFile.Write(jf.FullName, tmp => File.WriteAllText(tmp, new BenchmarkTable(results).ToJson()));
             if (r.GetValue(csv) is FileInfo cf) AtomicFile.Write(cf.FullName, tmp => File.WriteAllText(tmp, ScoreTables.Csv(results)));
@@ -57,16 +46,4 @@ public static class EvaluateCommand
         }));
         return cmd;
     }
-
-    static void ReportMissing(string path, Categorical column)
-    {
-        int missing = column.MissingCount();
-        if (missing > 0) Console.Error.WriteLine($"note: {path}: obs '{column.Name}' is missing (NaN or empty) for {missing} cell(s); they are left out of every metric.");
-    }
-}
-
-/// <summary>Reports on the calling thread, in order (Progress&lt;T&gt; posts to the thread pool).</summary>
-public sealed class SyncProgress(Action<string> report) : IProgress<string>
-{
-    public void Report(string value) => report(value);
 }

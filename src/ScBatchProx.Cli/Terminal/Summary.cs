@@ -1,7 +1,6 @@
 using System.Globalization;
-using ScBatchProx.Cli.Commands;
-using ScBatchProx.Core;
 using ScBatchProx.Metrics.Report;
+using ScBatchProx.Workflows;
 using Spectre.Console;
 
 namespace ScBatchProx.Cli.Terminal;
@@ -11,22 +10,28 @@ public static class Summary
 {
     static string F(double v, string fmt = "F3") => v.ToString(fmt, CultureInfo.InvariantCulture);
 
-    public static void Print(RefineResult result, LoadedInput input, RefinementReport report, string outPath, string key)
+    public static void Print(RefineOutcome outcome)
     {
-        var run = result.Run;
-        AnsiConsole.WriteLine($"Refined {input.Path} -> {outPath} (obsm['{key}'])");
-        AnsiConsole.WriteLine($"rounds run: {run.RoundsRun}{(run.Converged ? " (converged early)" : "")}, time: {F(result.Elapsed.TotalSeconds, "F1")} s, " +
+        var (input, fit, report) = (outcome.Input, outcome.Fit, outcome.Report);
+        var run = fit.Run;
+        AnsiConsole.WriteLine($"Refined {input.Path} -> {outcome.OutputPath} (obsm['{fit.Model.EmbedKey ?? input.EmbedKey}'] -> obsm['{outcome.Key}'])");
+        AnsiConsole.WriteLine($"rounds run: {run.RoundsRun}{(run.Converged ? " (converged early)" : "")}, time: {F(fit.Elapsed.TotalSeconds, "F1")} s, " +
                                $"{input.Embedding.Rows} cells x {input.Embedding.Cols} dims, {run.MeanShift.Count} batches");
-        var counts = input.Batch.Counts();
-        var table = new Table().AddColumns("batch", "cells", "mean shift", "shift / scale", "neighbours kept");
-        foreach (var (batch, shift) in run.MeanShift)
+        PrintShifts(run.MeanShift, b => fit.Model.Find(b)!.Cells, fit.Model.Normalisation.Scale * Math.Sqrt(input.Embedding.Cols), report);
+        PrintReport(report);
+    }
+
+    /// <summary>How far each batch moved, in input units and relative to the spread of the data.</summary>
+    public static void PrintShifts(IReadOnlyDictionary<string, double> shifts, Func<string, long> cellsOf, double spread, RefinementReport? report = null)
+    {
+        var table = new Table().AddColumns("batch", "cells", "mean shift", "shift / scale");
+        if (report is not null) table.AddColumn("neighbours kept");
+        foreach (var (batch, shift) in shifts.OrderBy(s => s.Key, StringComparer.Ordinal))
         {
-            int code = Array.IndexOf(input.Batch.Categories, batch);
-            table.AddRow(Markup.Escape(batch), counts[code].ToString(CultureInfo.InvariantCulture), F(shift),
-                F(shift / (result.Model.Scale * Math.Sqrt(result.Model.Dim))), F(report.OverlapPerBatch[batch]));
+            string[] row = [Markup.Escape(batch), cellsOf(batch).ToString(CultureInfo.InvariantCulture), F(shift), F(shift / spread)];
+            table.AddRow(report is null ? row : [.. row, F(report.OverlapPerBatch[batch])]);
         }
         AnsiConsole.Write(table);
-        PrintReport(report);
     }
 
     public static void PrintReport(RefinementReport report)

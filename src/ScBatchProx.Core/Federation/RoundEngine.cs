@@ -2,28 +2,59 @@ using ScBatchProx.Core.Method;
 
 namespace ScBatchProx.Core.Federation;
 
-/// <summary>The server's handle on one client, whatever carries the messages.</summary>
+/// <summary>The server's handle on one client, whatever carries the messages: one call per protocol step.</summary>
 public interface IClientChannel
 {
     string ClientId { get; }
-    /// <summary>Delivers a broadcast and returns the client's answer.</summary>
-    Task<ClientUpdate> ExchangeAsync(ServerBroadcast broadcast, CancellationToken cancel);
+    Task<BatchStatistics> StatisticsAsync(CancellationToken cancel);
+    Task<LocalCentroids> SetupAsync(SetupMessage setup, CancellationToken cancel);
+    Task<RoundUpdate> TrainAsync(RoundBroadcast round, CancellationToken cancel);
+    Task<FinalReport> FinishAsync(FinalBroadcast final, CancellationToken cancel);
 }
 
-/// <summary>A client living in this process: the broadcast is handed over as an object.</summary>
-public sealed class InProcessChannel(BatchClient client) : IClientChannel
+/// <summary>
+/// A client living in this process: messages are handed over as objects. It is created either
+/// before setup (from a <see cref="BatchClient"/>) or with a trainer that is already set up (a
+/// model being updated); the refined cells stay here after the final step.
+/// </summary>
+public sealed class InProcessChannel : IClientChannel
 {
-    public BatchClient Client => client;
-    public string ClientId => client.Id;
-    public Task<ClientUpdate> ExchangeAsync(ServerBroadcast broadcast, CancellationToken cancel) =>
-        Task.FromResult(client.Handle(broadcast));
+    readonly BatchClient? _client;
+    LocalTrainer? _trainer;
+
+    public InProcessChannel(BatchClient client) { _client = client; ClientId = client.Id; }
+    public InProcessChannel(LocalTrainer trainer) { _trainer = trainer; ClientId = trainer.Id; }
+
+    public string ClientId { get; }
+    /// <summary>The refined cells, once the final step ran.</summary>
+    public Data.Embedding? Refined { get; private set; }
+    public LocalTrainer Trainer => _trainer ?? throw new InvalidOperationException($"client '{ClientId}' has not been set up.");
+
+    public Task<BatchStatistics> StatisticsAsync(CancellationToken cancel) =>
+        Task.FromResult((_client ?? throw new InvalidOperationException($"client '{ClientId}' was created set up; it sends no statistics.")).Statistics());
+
+    public Task<LocalCentroids> SetupAsync(SetupMessage setup, CancellationToken cancel)
+    {
+        _trainer = (_client ?? throw new InvalidOperationException($"client '{ClientId}' is already set up.")).Setup(setup);
+        return Task.FromResult(_trainer.Centroids(setup.PrototypeCount));
+    }
+
+    public Task<RoundUpdate> TrainAsync(RoundBroadcast round, CancellationToken cancel) => Task.FromResult(Trainer.Train(round));
+
+    public Task<FinalReport> FinishAsync(FinalBroadcast final, CancellationToken cancel)
+    {
+        var (report, refined) = Trainer.Finish(final);
+        Refined = refined;
+        return Task.FromResult(report);
+    }
 }
 
 /// <summary>Progress of a refinement, one event per stage or round.</summary>
 public sealed record RoundProgress(string Stage, int Round, int MaxRounds, double Objective, double PrototypeShift);
 
-/// <summary>Summary of a finished run.</summary>
-public sealed record EngineResult(int RoundsRun, bool Converged, IReadOnlyDictionary<string, double> MeanShift, IReadOnlyList<double> Objectives);
+/// <summary>Summary of a finished run: <see cref="RoundsRun"/> counts this run's rounds; the final broadcast carries the global model.</summary>
+public sealed record EngineResult(int RoundsRun, bool Converged, IReadOnlyDictionary<string, double> MeanShift, IReadOnlyList<double> Objectives,
+    FinalBroadcast Final, ServerState State);
 
 /// <summary>How the engine treats slow or failing clients.</summary>
 public sealed record EngineSettings
@@ -36,104 +67,115 @@ public sealed record EngineSettings
     public int? MinClients { get; init; }
     /// <summary>Receives one line per dropped or rejected update.</summary>
     public Action<string>? Log { get; init; }
+    /// <summary>Called after every aggregation with the server state and whether the server stopped (checkpoints).</summary>
+    public Action<ServerState, bool>? AfterRound { get; init; }
 }
 
 /// <summary>
-/// Drives the protocol: hello, setup, prototype initialisation, T rounds, final. The same engine
-/// runs in-process and over the network; only the <see cref="IClientChannel"/>s differ. In a
+/// Drives the protocol: statistics, setup, prototype initialisation, the rounds, final. The same
+/// engine runs in-process and over the network; only the <see cref="IClientChannel"/>s differ. In a
 /// round, clients that fail, stall past the timeout or send an invalid update are left out and
 /// the server carries their last report forward (METHOD.md section 5).
 /// </summary>
-public sealed class RoundEngine(FederatedServer server, IReadOnlyList<IClientChannel> clients, EngineSettings settings)
+public sealed class RoundEngine(IReadOnlyList<IClientChannel> clients, EngineSettings settings)
 {
-    public RoundEngine(FederatedServer server, IReadOnlyList<IClientChannel> clients, int maxParallel)
-        : this(server, clients, new EngineSettings { MaxParallel = maxParallel }) { }
+    public RoundEngine(IReadOnlyList<IClientChannel> clients, int maxParallel)
+        : this(clients, new EngineSettings { MaxParallel = maxParallel }) { }
 
-    public async Task<EngineResult> RunAsync(IProgress<RoundProgress>? progress = null, CancellationToken cancel = default)
+    /// <summary>A fresh run: statistics, setup and prototypes, then the rounds.</summary>
+    public async Task<EngineResult> RunAsync(RefineOptions options, IProgress<RoundProgress>? progress = null, CancellationToken cancel = default)
     {
-        int rounds = server.Options.Rounds;
+        int rounds = options.Rounds;
         progress?.Report(new RoundProgress("statistics", 0, rounds, double.NaN, double.NaN));
-        var stats = await GatherAsync(FederatedServer.Hello, cancel);
-        var setup = server.Setup(stats);
+        var stats = await GatherAsync((c, ct) => c.StatisticsAsync(ct), cancel);
+        var setup = RunSetup.From(options, stats);
         progress?.Report(new RoundProgress("prototypes", 0, rounds, double.NaN, double.NaN));
-        var centroids = await GatherAsync(setup, cancel);
-        var broadcast = server.InitializePrototypes(centroids);
-        return await RoundsAsync(broadcast, 0, progress, cancel);
+        var centroids = await GatherAsync((c, ct) => c.SetupAsync(setup.Message, ct), cancel);
+        var server = FederatedServer.Start(setup, centroids);
+        return await ContinueAsync(server, stopped: false, roundsRun: 0, progress, cancel);
     }
 
     /// <summary>
-    /// Continues a run whose server state was restored from a checkpoint: rounds from
-    /// <paramref name="next"/> on (or straight to the final step when <paramref name="next"/> is null),
-    /// <paramref name="roundsRun"/> rounds having run before.
+    /// Continues a run whose server state was restored (a checkpoint, or a model being updated) with
+    /// clients that are set up: rounds from the server's current one on, or straight to the final
+    /// step when <paramref name="stopped"/>; <paramref name="roundsRun"/> rounds ran before.
     /// </summary>
-    public Task<EngineResult> ResumeAsync(ServerBroadcast? next, int roundsRun, IProgress<RoundProgress>? progress = null, CancellationToken cancel = default) =>
-        RoundsAsync(next, roundsRun, progress, cancel);
-
-    async Task<EngineResult> RoundsAsync(ServerBroadcast? broadcast, int run, IProgress<RoundProgress>? progress, CancellationToken cancel)
+    public async Task<EngineResult> ContinueAsync(FederatedServer server, bool stopped, int roundsRun, IProgress<RoundProgress>? progress = null, CancellationToken cancel = default)
     {
-        int rounds = server.Options.Rounds;
+        var state = server.ExportState();
+        int total = state.LastRound - state.Round + 1 + roundsRun;
         var objectives = new List<double>();
         bool converged = false;
-        while (broadcast != null && run < rounds)
+        int run = roundsRun;
+        RoundBroadcast? broadcast = stopped || state.Round > state.LastRound ? null : server.RoundBroadcast();
+        while (broadcast != null)
         {
-            var updates = await GatherRoundAsync(broadcast, cancel);
+            var updates = await GatherRoundAsync(broadcast.Round, (c, ct) => c.TrainAsync(broadcast, ct), u => server.Reject(u), cancel);
             var outcome = server.Aggregate(updates);
             run++;
             objectives.Add(outcome.Objective);
-            progress?.Report(new RoundProgress("round", run, rounds, outcome.Objective, outcome.PrototypeShift));
+            settings.AfterRound?.Invoke(server.ExportState(), outcome.Stop);
+            progress?.Report(new RoundProgress("round", run, total, outcome.Objective, outcome.PrototypeShift));
+            if (outcome.Stop) { converged = run < total; break; }
             broadcast = outcome.Next;
-            if (outcome.Stop) { converged = run < rounds; break; }
         }
-        progress?.Report(new RoundProgress("final", run, rounds, double.NaN, double.NaN));
-        var finals = await GatherRoundAsync(server.Final(), cancel);
+        progress?.Report(new RoundProgress("final", run, total, double.NaN, double.NaN));
+        var final = server.Final();
+        var finals = await GatherRoundAsync(final.Round, (c, ct) => c.FinishAsync(final, ct), _ => null, cancel);
         var shift = finals.ToDictionary(u => u.ClientId, u => u.MeanShift, StringComparer.Ordinal);
-        return new EngineResult(run, converged, shift, objectives);
+        return new EngineResult(run, converged, shift, objectives, final, server.ExportState());
     }
 
-    /// <summary>Sends a broadcast to every client, at most MaxParallel at a time; every client must answer.</summary>
-    async Task<ClientUpdate[]> GatherAsync(ServerBroadcast b, CancellationToken cancel)
+    /// <summary>Asks every client, at most MaxParallel at a time; every client must answer.</summary>
+    async Task<T[]> GatherAsync<T>(Func<IClientChannel, CancellationToken, Task<T>> ask, CancellationToken cancel) where T : ClientMessage
     {
-        var answers = new ClientUpdate[clients.Count];
-        await Parallel.ForEachAsync(Enumerable.Range(0, clients.Count),
-            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, settings.MaxParallel), CancellationToken = cancel },
-            async (i, ct) => answers[i] = await Task.Run(() => clients[i].ExchangeAsync(b, ct), ct));
-        return answers;
-    }
-
-    /// <summary>
-    /// Like <see cref="GatherAsync"/>, but a client that throws, times out or sends an update the
-    /// server rejects is logged and left out, as long as MinClients remain.
-    /// </summary>
-    async Task<List<ClientUpdate>> GatherRoundAsync(ServerBroadcast b, CancellationToken cancel)
-    {
-        var answers = new ClientUpdate?[clients.Count];
+        var answers = new T[clients.Count];
         await Parallel.ForEachAsync(Enumerable.Range(0, clients.Count),
             new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, settings.MaxParallel), CancellationToken = cancel },
             async (i, ct) =>
             {
-                using var round = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                if (settings.RoundTimeout is TimeSpan t) round.CancelAfter(t);
+                var a = await Task.Run(() => ask(clients[i], ct), ct);
+                if (a.ClientId != clients[i].ClientId) throw new InvalidDataException($"client '{clients[i].ClientId}' answered as '{a.ClientId}'.");
+                answers[i] = a;
+            });
+        return answers;
+    }
+
+    /// <summary>
+    /// Like <see cref="GatherAsync"/>, but a client that throws, times out or sends an answer the
+    /// server rejects is logged and left out, as long as MinClients remain.
+    /// </summary>
+    async Task<List<T>> GatherRoundAsync<T>(int round, Func<IClientChannel, CancellationToken, Task<T>> ask, Func<T, string?> reject, CancellationToken cancel)
+        where T : ClientMessage
+    {
+        var answers = new T?[clients.Count];
+        string step = typeof(T) == typeof(FinalReport) ? "final step" : $"round {round}";
+        await Parallel.ForEachAsync(Enumerable.Range(0, clients.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, settings.MaxParallel), CancellationToken = cancel },
+            async (i, ct) =>
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                if (settings.RoundTimeout is TimeSpan t) timeout.CancelAfter(t);
                 try
                 {
-                    var u = await Task.Run(() => clients[i].ExchangeAsync(b, round.Token), round.Token).WaitAsync(round.Token);
-                    string? why = u.ClientId != clients[i].ClientId ? $"answered as '{u.ClientId}'"
-                        : b.Kind == BroadcastKind.Round ? server.Reject(u) : null;
+                    var u = await Task.Run(() => ask(clients[i], timeout.Token), timeout.Token).WaitAsync(timeout.Token);
+                    string? why = u.ClientId != clients[i].ClientId ? $"answered as '{u.ClientId}'" : reject(u);
                     if (why is null) answers[i] = u;
-                    else settings.Log?.Invoke($"round {b.Round}: update from '{clients[i].ClientId}' rejected: {why}");
+                    else settings.Log?.Invoke($"{step}: answer from '{clients[i].ClientId}' rejected: {why}");
                 }
                 catch (OperationCanceledException) when (!ct.IsCancellationRequested)
                 {
-                    settings.Log?.Invoke($"round {b.Round}: client '{clients[i].ClientId}' did not answer within {settings.RoundTimeout}; dropped from this round");
+                    settings.Log?.Invoke($"{step}: client '{clients[i].ClientId}' did not answer within {settings.RoundTimeout}; dropped from this round");
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    settings.Log?.Invoke($"round {b.Round}: client '{clients[i].ClientId}' failed: {e.Message}; dropped from this round");
+                    settings.Log?.Invoke($"{step}: client '{clients[i].ClientId}' failed: {e.Message}; dropped from this round");
                 }
             });
         var valid = answers.Where(a => a is not null).Select(a => a!).ToList();
         int need = settings.MinClients ?? clients.Count;
         if (valid.Count < need)
-            throw new InvalidOperationException($"only {valid.Count} of {clients.Count} clients answered {b.Kind} {b.Round}; at least {need} are required.");
+            throw new InvalidOperationException($"only {valid.Count} of {clients.Count} clients answered the {step}; at least {need} are required.");
         return valid;
     }
 }

@@ -1,3 +1,4 @@
+using ScBatchProx.Data;
 using System.Text.Json.Serialization;
 
 namespace ScBatchProx.Core.Method;
@@ -76,26 +77,26 @@ public sealed record RefineOptions
     /// <summary>K for n cells: the explicit value, else min(100, max(2, n / 30)).</summary>
     public int PrototypeCount(long n) => Prototypes ?? (int)Math.Min(100, Math.Max(2, n / 30));
 
-    /// <summary>Throws ArgumentException naming the first out-of-range option.</summary>
+    /// <summary>Throws an <see cref="InputError"/> naming the first out-of-range option.</summary>
     public void Validate()
     {
-        static void Require(bool ok, string what) { if (!ok) throw new ArgumentException(what); }
-        Require(Rounds >= 0, "--rounds must be >= 0");
-        Require(Tolerance >= 0, "--tol must be >= 0");
-        Require(Hidden >= 1, "--hidden must be >= 1");
-        Require(Prototypes is null or >= 2, "--prototypes must be >= 2");
-        Require(KMeansRestarts >= 1, "--kmeans-restarts must be >= 1");
-        Require(Sigma > 0, "--sigma must be > 0");
-        Require(Diversity >= 0, "--diversity must be >= 0");
-        Require(DiversityCap >= 1, "--diversity-cap must be >= 1");
-        Require(DiversitySweeps >= 1, "--diversity-sweeps must be >= 1");
-        Require(LambdaId >= 0, "--lambda-id must be >= 0");
-        Require(LambdaCompact >= 0, "--lambda-compact must be >= 0");
-        Require(Mu >= 0, "--mu must be >= 0");
-        Require(LearningRate > 0, "--lr must be > 0");
-        Require(MiniBatch >= 1, "--minibatch must be >= 1");
-        Require(LocalEpochs >= 1, "--epochs must be >= 1");
-        Require(MaxCellsPerRound >= 1, "--max-cells must be >= 1");
-        Require(CompactMinBatches >= 1, "--compact-min-batches must be >= 1");
+        static void Require(bool ok, string option, string rule) { if (!ok) throw InputError.ForOption(option, "{option} " + rule); }
+        Require(Rounds >= 0, nameof(Rounds), "must be >= 0");
+        Require(Tolerance >= 0, nameof(Tolerance), "must be >= 0");
+        Require(Hidden >= 1, nameof(Hidden), "must be >= 1");
+        Require(Prototypes is null or >= 2, nameof(Prototypes), "must be >= 2");
+        Require(KMeansRestarts >= 1, nameof(KMeansRestarts), "must be >= 1");
+        Require(Sigma > 0, nameof(Sigma), "must be > 0");
+        Require(Diversity >= 0, nameof(Diversity), "must be >= 0");
+        Require(DiversityCap >= 1, nameof(DiversityCap), "must be >= 1");
+        Require(DiversitySweeps >= 1, nameof(DiversitySweeps), "must be >= 1");
+        Require(LambdaId >= 0, nameof(LambdaId), "must be >= 0");
+        Require(LambdaCompact >= 0, nameof(LambdaCompact), "must be >= 0");
+        Require(Mu >= 0, nameof(Mu), "must be >= 0");
+        Require(LearningRate > 0, nameof(LearningRate), "must be > 0");
+        Require(MiniBatch >= 1, nameof(MiniBatch), "must be >= 1");
+        Require(LocalEpochs >= 1, nameof(LocalEpochs), "must be >= 1");
+        Require(MaxCellsPerRound >= 1, nameof(MaxCellsPerRound), "must be >= 1");
+        Require(CompactMinBatches >= 1, nameof(CompactMinBatches), "must be >= 1");
     }
 }

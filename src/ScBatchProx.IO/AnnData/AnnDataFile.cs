@@ -106,6 +106,18 @@ public sealed class AnnDataFile : IDisposable
         return Categorical.FromStrings(name, values);
     });
 
+    /// <summary>The string scalars under uns/<paramref name="group"/> (empty when the group is absent); other members are skipped.</summary>
+    public IReadOnlyDictionary<string, string> ReadUnsStrings(string group) => _input.Guard("uns/" + group, () =>
+    {
+        var result = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        var root = _input.Root;
+        if (!root.LinkExists("uns") || root.Get("uns") is not IH5Group uns || !uns.LinkExists(group) || uns.Get(group) is not IH5Group g) return result;
+        foreach (var child in g.Children())
+            if (child is IH5Dataset ds && ds.Type.Class == H5DataTypeClass.String && H5Values.IsScalar(H5Values.Of(ds)))
+                result[child.Name] = ds.Read<string>();
+        return result;
+    });
+
     /// <summary>The whole file in PureHDF's writable object model, for rewriting it with changes.</summary>
     internal H5File ReadAll() => _input.Guard(null, () => H5TreeCopy.ReadAll(_input.Root));
 

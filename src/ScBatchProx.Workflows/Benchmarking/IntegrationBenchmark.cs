@@ -7,7 +7,7 @@ using ScBatchProx.Core.Method;
 using ScBatchProx.IO;
 using ScBatchProx.Metrics.Benchmark;
 
-namespace ScBatchProx.Cli.Benchmarking;
+namespace ScBatchProx.Workflows.Benchmarking;
 
 /// <summary>A way of running the refinement: the defaults, or an ablation of one part.</summary>
 public sealed record Variant(string Name, string Description, RefineOptions Options, bool Centralised = false)
@@ -36,9 +36,8 @@ public sealed record VariantSummary(string Variant, int Pairs, double MedianGain
 {
     public static VariantSummary Of(string variant, IReadOnlyList<PairResult> pairs)
     {
-        var gains = pairs.Select(p => p.RelativeGain).Order().ToArray();
-        double median = gains.Length % 2 == 1 ? gains[gains.Length / 2] : 0.5 * (gains[gains.Length / 2 - 1] + gains[gains.Length / 2]);
-        return new VariantSummary(variant, pairs.Count, median, gains.Average(),
+        var gains = pairs.Select(p => p.RelativeGain).ToArray();
+        return new VariantSummary(variant, pairs.Count, IntegrationBenchmark.Median(gains), gains.Average(),
             pairs.Count(p => p.BatchImproved) / (double)pairs.Count, pairs.Count(p => p.BioImproved) / (double)pairs.Count,
             pairs.MinBy(p => p.RelativeGain)!);
     }
@@ -51,37 +50,25 @@ public sealed record VariantSummary(string Variant, int Pairs, double MedianGain
 /// </summary>
 public static class IntegrationBenchmark
 {
-    public const string BatchKey = "batch", LabelKey = "cell_type", PreKey = "X_pca";
-
-    public static async Task<List<PairResult>> RunAsync(string dataDir, IReadOnlyCollection<string>? keys, IReadOnlyList<Variant> variants,
+    /// <summary>Refines and scores every pair of <paramref name="data"/> with every variant.</summary>
+    public static async Task<List<PairResult>> RunAsync(BenchmarkData data, IReadOnlyCollection<string>? keys, IReadOnlyList<Variant> variants,
         int threads, Action<string> log, CancellationToken cancel, int kmeansSeeds = 1)
     {
-        var files = Directory.GetFiles(dataDir, "*.h5ad").Order(StringComparer.Ordinal).ToArray();
-        if (files.Length == 0) throw new InputError($"{dataDir}: no .h5ad files found.");
         var results = new List<PairResult>();
         var scoring = Scoring(threads, kmeansSeeds);
-        foreach (var path in files)
+        foreach (var p in data.Pairs(keys, log))
         {
-            string dataset = Path.GetFileNameWithoutExtension(path);
-            using var file = AnnDataFile.Open(path);
-            var batches = file.ReadObsColumn(BatchKey);
-            var labels = file.ReadObsColumn(LabelKey);
-            var pre = file.ReadObsm(PreKey);
-            foreach (var key in file.ObsmKeys.Where(k => keys is null || keys.Contains(k)))
+            var before = Benchmarker.Evaluate(p.Embedding, p.Labels, p.Batches, p.Pre, scoring, name: p.Key);
+            foreach (var v in variants)
             {
-                var emb = file.ReadObsm(key);
-                var before = Benchmarker.Evaluate(emb, labels, batches, pre, scoring, name: key);
-                foreach (var v in variants)
-                {
-                    cancel.ThrowIfCancellationRequested();
-                    var clients = v.Centralised ? Categorical.FromStrings(BatchKey, Enumerable.Repeat<string?>("all", emb.Rows).ToList()) : batches;
-                    var refined = await Refiner.RefineAsync(emb, clients, v.Options, threads, cancel: cancel);
-                    var after = Benchmarker.Evaluate(refined.Refined, labels, batches, pre, scoring, name: key);
-                    var pair = new PairResult(dataset, key, v.Name, before, after, refined.Elapsed.TotalSeconds);
-                    results.Add(pair);
-                    log($"{dataset} {key} [{v.Name}]: Total {before.Current.Total:F4} -> {after.Current.Total:F4} ({P(pair.RelativeGain)}), " +
-                        $"Batch {before.Current.BatchCorrection:F4} -> {after.Current.BatchCorrection:F4}, Bio {before.Current.BioConservation:F4} -> {after.Current.BioConservation:F4}");
-                }
+                cancel.ThrowIfCancellationRequested();
+                var clients = v.Centralised ? Categorical.FromStrings(BenchmarkData.BatchKey, Enumerable.Repeat<string?>("all", p.Embedding.Rows).ToList()) : p.Batches;
+                var refined = await Refiner.FitAsync(p.Embedding, clients, v.Options, new FitSettings { Threads = threads, Cancel = cancel });
+                var after = Benchmarker.Evaluate(refined.Refined, p.Labels, p.Batches, p.Pre, scoring, name: p.Key);
+                var pair = new PairResult(p.Dataset, p.Key, v.Name, before, after, refined.Elapsed.TotalSeconds);
+                results.Add(pair);
+                log($"{p.Dataset} {p.Key} [{v.Name}]: Total {before.Current.Total:F4} -> {after.Current.Total:F4} ({P(pair.RelativeGain)}), " +
+                    $"Batch {before.Current.BatchCorrection:F4} -> {after.Current.BatchCorrection:F4}, Bio {before.Current.BioConservation:F4} -> {after.Current.BioConservation:F4}");
             }
         }
         return results;
@@ -91,9 +78,16 @@ public static class IntegrationBenchmark
     public static BenchmarkOptions Scoring(int threads, int kmeansSeeds) =>
         new() { Threads = threads, Metrics = MetricSet.Current, KMeansSeeds = kmeansSeeds };
 
-    static string F(double v) => v.ToString("F4", CultureInfo.InvariantCulture);
+    internal static string F(double v) => v.ToString("F4", CultureInfo.InvariantCulture);
     // the third section keeps a negative value that rounds to zero from printing as "-+0.00"
-    static string P(double v) => (100 * v).ToString("+0.00;-0.00;0.00", CultureInfo.InvariantCulture) + " %";
+    /// <summary>The middle value (the mean of the two middle ones for an even count).</summary>
+    internal static double Median(IEnumerable<double> values)
+    {
+        var v = values.Order().ToArray();
+        return v.Length % 2 == 1 ? v[v.Length / 2] : 0.5 * (v[v.Length / 2 - 1] + v[v.Length / 2]);
+    }
+
+    internal static string P(double v) => (100 * v).ToString("+0.00;-0.00;0.00", CultureInfo.InvariantCulture) + " %";
 
     public static IReadOnlyList<VariantSummary> Summaries(IReadOnlyList<PairResult> results) =>
         results.GroupBy(r => r.Variant).Select(g => VariantSummary.Of(g.Key, g.ToList())).ToList();
