@@ -26,7 +26,7 @@ public static class Charts
 
     /// <summary>The scIB metrics that two benchmark results hold (see <see cref="MetricRow.Compare"/>).</summary>
     public static Figure Metrics(BenchmarkResult before, BenchmarkResult after)
-        => Metrics(MetricRow.Compare(before, after), Named(before.Embedding, "before"), Named(after.Embedding, "after"));
+        => Metrics(MetricRow.Compare(before, after), MetricRow.Label(before, "before"), MetricRow.Label(after, "after"));
 
     /// <summary>Relative Total gain per dataset and upstream embedding, green for a gain and red for a loss.</summary>
     public static Figure Gains(IReadOnlyList<TotalGain> gains)
@@ -161,7 +161,6 @@ public static class Charts
         return new Figure(caption, alt, Width, height, canvas => plot.Render(canvas, Width, height));
     }
 
-    static string Named(string name, string fallback) => string.IsNullOrEmpty(name) ? fallback : name;
 
     internal static string Percent(double fraction) =>
         double.IsFinite(fraction) ? (fraction * 100).ToString("+0.0;-0.0;0.0", CultureInfo.InvariantCulture) + " %" : "n/a";

@@ -37,7 +37,7 @@ public static class EmbeddingPlots
         if (colourBy.MissingCount() > 0) items.Add(("NA", CategoryPalette.MissingHex));
         float panelWidth = (float)width / panels.Count;
         float panelHeight = MathF.Round(Math.Min(panelWidth, 640) * 0.9f);
-        var legend = Styling.Legend(colourBy.Name, items, width - 2 * Styling.Pad);
+        var legend = new LegendStrip(colourBy.Name, items, width - 2 * Styling.Pad);
         int height = (int)MathF.Ceiling(panelHeight + legend.Height);
         var plots = panels.Select(p => Panel(p.Layout, p.Title, colourBy, palette, panelWidth, panelHeight, axisName)).ToArray();
         string alt = $"{string.Join(" and ", panels.Select(p => p.Title))}: {colourBy.Length:N0} cells coloured by {colourBy.Name} ({colourBy.CategoryCount} categories).";

@@ -85,20 +85,23 @@ public sealed class HtmlReport
         return this;
     }
 
-    /// <summary>The scIB metric table (before, after, change) and its bar chart.</summary>
+    /// <summary>The scIB metric table (before, after, change) and its bar chart, from two benchmark results.</summary>
     public HtmlReport AddMetrics(BenchmarkResult before, BenchmarkResult after)
+        => AddMetrics(MetricRow.Compare(before, after), MetricRow.Label(before, "before"), MetricRow.Label(after, "after"));
+
+    /// <summary>The scIB metric table (before, after, change) and its bar chart.</summary>
+    public HtmlReport AddMetrics(IReadOnlyList<MetricRow> rows, string beforeName, string afterName)
     {
-        var rows = MetricRow.Compare(before, after);
         var html = new StringBuilder("<section><h2>scIB metrics</h2>\n");
         html.Append("<p>All metrics are scaled so that higher is better; Total = 0.6 &times; Bio conservation + 0.4 &times; Batch correction (scib-metrics 0.6 column set).</p>\n");
-        html.Append("<table class=\"num\"><thead><tr><th>Metric</th><th>").Append(Enc(Named(before.Embedding, "before")))
-            .Append("</th><th>").Append(Enc(Named(after.Embedding, "after"))).Append("</th><th>Change</th></tr></thead><tbody>\n");
+        html.Append("<table class=\"num\"><thead><tr><th>Metric</th><th>").Append(Enc(beforeName))
+            .Append("</th><th>").Append(Enc(afterName)).Append("</th><th>Change</th></tr></thead><tbody>\n");
         foreach (var r in rows)
             html.Append(r.IsAggregate ? "<tr class=\"aggregate\">" : "<tr>")
                 .Append("<td>").Append(Enc(r.Name)).Append("</td><td>").Append(Score(r.Before)).Append("</td><td>")
                 .Append(Score(r.After)).Append("</td>").Append(ChangeCell(r.Change, Signed(r.Change))).Append("</tr>\n");
         html.Append("</tbody></table>\n");
-        html.Append(FigureHtml(Charts.Metrics(rows, Named(before.Embedding, "before"), Named(after.Embedding, "after"))));
+        html.Append(FigureHtml(Charts.Metrics(rows, beforeName, afterName)));
         _sections.Add(html.Append("</section>\n").ToString());
         return this;
     }
@@ -205,7 +208,6 @@ public sealed class HtmlReport
         $"<td class=\"{(!double.IsFinite(change) || change == 0 ? "same" : change > 0 ? "up" : "down")}\">{text}</td>";
 
     static string Enc(string s) => WebUtility.HtmlEncode(s);
-    static string Named(string name, string fallback) => string.IsNullOrEmpty(name) ? fallback : name;
     static string Score(double v) => double.IsFinite(v) ? v.ToString("0.000", CultureInfo.InvariantCulture) : "n/a";
     static string Signed(double v) => double.IsFinite(v) ? v.ToString("+0.000;-0.000;0.000", CultureInfo.InvariantCulture) : "n/a";
     static string Pct(double v) => double.IsFinite(v) ? (v * 100).ToString("0.#", CultureInfo.InvariantCulture) + " %" : "n/a";

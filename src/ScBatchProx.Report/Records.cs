@@ -28,6 +28,9 @@ public sealed record MetricRow(string Name, double Before, double After)
         rows.Add(new MetricRow(MetricSet.Total, b.Total, a.Total));
         return rows.Where(r => double.IsFinite(r.Before) || double.IsFinite(r.After)).ToList();
     }
+
+    /// <summary>The result's embedding name for column headers and legends, or the fallback when it has none.</summary>
+    internal static string Label(BenchmarkResult result, string fallback) => string.IsNullOrEmpty(result.Embedding) ? fallback : result.Embedding;
 }
 
 /// <summary>Benchmark: relative gain of the Total score for one dataset and upstream embedding (0.066 = +6.6 %).</summary>

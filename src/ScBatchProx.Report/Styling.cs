@@ -68,15 +68,12 @@ static class Styling
         axis.TickGenerator = ticks;
         axis.MinorTickStyle.Length = 0;
     }
-
-    /// <summary>A legend of coloured dots laid out in rows across <paramref name="width"/> pixels.</summary>
-    public static LegendStrip Legend(string heading, IReadOnlyList<(string Label, string Hex)> items, float width)
-        => new(heading, items, width);
 }
 
 /// <summary>
-/// A legend drawn below the panels: its height is measured for the given width so that every entry
-/// is shown (ScottPlot's own legend panels measure a single unwrapped column).
+/// A legend of coloured dots drawn below the panels, wrapped into rows of the given width: its
+/// height is measured so that every entry is shown (ScottPlot's own legend panels measure a
+/// single unwrapped row or column).
 /// </summary>
 sealed class LegendStrip
 {
