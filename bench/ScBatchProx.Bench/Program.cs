@@ -4,7 +4,7 @@ using ScBatchProx.Bench;
 // Add a case per benchmark class (each exposes `static int Run(string[] args)`).
 if (args.Length == 0)
 {
-    Console.Error.WriteLine("usage: ScBatchProx.Bench <neighbors|federation|metrics|refine|harmony-again> [options]");
+    Console.Error.WriteLine("usage: ScBatchProx.Bench <neighbors|federation|metrics|refine|harmony-again|report> [options]");
     return 2;
 }
 var rest = args[1..];
@@ -15,7 +15,8 @@ switch (args[0])
     case "metrics": return MetricsBench.Run(rest);
     case "refine": return RefineBench.Run(rest);
     case "harmony-again": return HarmonyAgainBench.Run(rest);
+    case "report": return ReportBench.Run(rest);
     default:
-        Console.Error.WriteLine($"unknown benchmark '{args[0]}'; known: neighbors, federation, metrics, refine, harmony-again");
+        Console.Error.WriteLine($"unknown benchmark '{args[0]}'; known: neighbors, federation, metrics, refine, harmony-again, report");
         return 2;
 }
