@@ -166,22 +166,24 @@ public class ClassificationTests(ITestOutputHelper output)
     {
         var names = refLabels.Distinct().Order(StringComparer.Ordinal).ToArray();
         var codes = refLabels.Select(l => Array.IndexOf(names, l)).ToArray();
-        var p = KnnClassifier.Predict(query, 1, refs.SelectMany(r => r).ToArray(), codes, refs.Length, query.Length, names.Length, k, threads: 1);
+        var p = KnnClassifier.Predict(query, 1, refs.SelectMany(r => r).ToArray(), refs.Length, query.Length, codes, names.Length, k, threads: 1);
         return names[p[0]];
     }
 
     [Fact]
     public void ZeroDistanceNeighboursAloneDecide()
     {
-        // Two "b" references on the query, thirteen "a" at distance 1e-3: 1/d weights would give "a"
-        // 13000 against an infinite "b"; sklearn counts only the zero-distance neighbours, weight 1 each.
+        // sklearn: when a query has neighbours at distance 0, only they vote, with weight 1 each.
+        // Two "b" on the query, thirteen "a" at distance 1e-3 (weight 1000 each): the zero-distance
+        // neighbours must not be dropped.
         double[][] refs = [[0, 0], [0, 0], .. Enumerable.Repeat(new double[] { 1e-3, 0 }, 13)];
         string[] labels = ["b", "b", .. Enumerable.Repeat("a", 13)];
         Assert.Equal("b", PredictName(refs, labels, [0, 0], 15));
-        // one "b" and one "a" on the query: a tie of counts 1 : 1, the first class in sorted order wins
-        // although the nearest non-zero neighbour ("b" at 1e-3) would favour "b".
+        // one "b" and one "a" on the query: counts 1 : 1, a tie the first class in sorted order wins;
+        // the "b" at 1e-3 does not count.
         Assert.Equal("a", PredictName([[0, 0], [0, 0], [1e-3, 0]], ["b", "a", "b"], [0, 0], 3));
-        // two "b" and one "a" on the query: 2 : 1 for "b"; the two "a" at 1e-9 (weight 1e9 each) do not count
+        // two "b" and one "a" on the query: 2 : 1 for "b" (plain 1/d sums would be infinite for both
+        // and tie towards "a"); the two "a" at 1e-9 do not count.
         Assert.Equal("b", PredictName([[0, 0], [0, 0], [0, 0], [1e-9, 0], [1e-9, 0]], ["b", "a", "b", "a", "a"], [0, 0], 5));
     }
 
@@ -288,6 +290,7 @@ public class ClassificationTests(ITestOutputHelper output)
         var unknown = Assert.Throws<InputError>(() => LabelTransfer.FixedReference(emb, labels, batches, ["Z"]));
         Assert.Contains("'Z'", unknown.Message);
         Assert.Throws<InputError>(() => LabelTransfer.FixedReference(emb, labels, batches, ["X", "Y"]));
+        Assert.Throws<InputError>(() => LabelTransfer.FixedReference(emb, labels, batches, []));
         var small = Assert.Throws<InputError>(() => LabelTransfer.LeaveOneBatchOut(emb, labels, batches, k: 41));
         Assert.Contains("batch 'X' holds 40 labelled cells", small.Message); // X's reference is Y's 40 labelled cells
     }

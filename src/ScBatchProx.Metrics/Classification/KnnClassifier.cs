@@ -28,8 +28,8 @@ public static class KnnClassifier
     /// <param name="references">row-major referenceCount x d values (at least k rows).</param>
     /// <param name="referenceLabels">class code of every reference row, in 0..classCount-1; codes are
     /// ranked as sklearn sorts the class names (ordinal order, as <see cref="Data.Categorical"/> keeps them).</param>
-    public static int[] Predict(double[] queries, int queryCount, double[] references, int[] referenceLabels, int referenceCount,
-        int d, int classCount, int k = DefaultK, int threads = 0)
+    public static int[] Predict(double[] queries, int queryCount, double[] references, int referenceCount, int d,
+        int[] referenceLabels, int classCount, int k = DefaultK, int threads = 0)
     {
         if (referenceLabels.Length != referenceCount) throw new ArgumentException($"{referenceLabels.Length} reference labels for {referenceCount} reference rows.");
         foreach (var c in referenceLabels)

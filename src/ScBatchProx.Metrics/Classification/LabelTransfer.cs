@@ -33,6 +33,7 @@ public static class LabelTransfer
     public static ClassificationResult FixedReference(Embedding embedding, Categorical labels, Categorical batches,
         IReadOnlyCollection<string> referenceBatches, int k = KnnClassifier.DefaultK, int threads = 0, string name = "")
     {
+        if (referenceBatches.Count == 0) throw InputError.For(null, batches.Name, "no reference batch given.");
         var run = new Run(embedding, labels, batches, k, threads);
         var known = run.Batches.Categories;
         var isReference = new bool[known.Length];
@@ -72,9 +73,10 @@ public static class LabelTransfer
             // Categories sorted, unused ones dropped: the classifier breaks vote ties by this order, as sklearn does.
             _labels = Categorical.FromStrings(labels.Name, _cells.Select(labels.ValueAt).ToList());
             Batches = Categorical.FromStrings(batches.Name, _cells.Select(batches.ValueAt).ToList());
-            var bad = embedding.FirstNonFiniteRow();
-            if (bad >= 0) throw new ArgumentException($"embedding row {bad} holds NaN or infinity.");
-            _data = ExactNeighbors.Widen(embedding.SelectRows(_cells));
+            var kept = embedding.SelectRows(_cells);
+            var bad = kept.FirstNonFiniteRow();
+            if (bad >= 0) throw new ArgumentException($"embedding row {_cells[bad]} holds NaN or infinity.");
+            _data = ExactNeighbors.Widen(kept);
             _d = embedding.Cols; _k = k; _threads = threads;
             _predictions = new int[_cells.Length];
             Array.Fill(_predictions, -1);
@@ -89,8 +91,8 @@ public static class LabelTransfer
             if (query.Count == 0) return;
             if (reference.Count < _k)
                 throw InputError.For(null, Batches.Name, $"the reference for {what} holds {reference.Count} labelled cells, fewer than k = {_k} neighbours.");
-            var predicted = KnnClassifier.Predict(Rows(query), query.Count, Rows(reference), reference.Select(i => _labels.Codes[i]).ToArray(),
-                reference.Count, _d, _labels.CategoryCount, _k, _threads);
+            var predicted = KnnClassifier.Predict(Rows(query), query.Count, Rows(reference), reference.Count, _d,
+                reference.Select(i => _labels.Codes[i]).ToArray(), _labels.CategoryCount, _k, _threads);
             for (int q = 0; q < query.Count; q++) _predictions[query[q]] = predicted[q];
         }
 
