@@ -88,7 +88,6 @@ public static class LabelTransfer
             var query = new List<int>();
             var reference = new List<int>();
             for (int i = 0; i < _cells.Length; i++) (inQuery(Batches.Codes[i]) ? query : reference).Add(i);
-            if (query.Count == 0) return;
             if (reference.Count < _k)
                 throw InputError.For(null, Batches.Name, $"the reference for {what} holds {reference.Count} labelled cells, fewer than k = {_k} neighbours.");
             var predicted = KnnClassifier.Predict(Rows(query), query.Count, Rows(reference), reference.Count, _d,
