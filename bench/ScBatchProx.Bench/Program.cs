@@ -16,7 +16,8 @@ switch (args[0])
     case "refine": return RefineBench.Run(rest);
     case "harmony-again": return HarmonyAgainBench.Run(rest);
     case "report": return ReportBench.Run(rest);
+    case "classify": return ClassifyBench.Run(rest);
     default:
-        Console.Error.WriteLine($"unknown benchmark '{args[0]}'; known: neighbors, federation, metrics, refine, harmony-again, report");
+        Console.Error.WriteLine($"unknown benchmark '{args[0]}'; known: neighbors, federation, metrics, refine, harmony-again, report, classify");
         return 2;
 }

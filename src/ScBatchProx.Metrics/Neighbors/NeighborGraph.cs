@@ -3,7 +3,9 @@ namespace ScBatchProx.Metrics.Neighbors;
 /// <summary>
 /// k nearest neighbours of every cell, self included at column 0 (distance 0), columns sorted by
 /// ascending Euclidean distance, ties by ascending index. Row-major n x k. Sliced views (first 15,
-/// 50 columns) give the smaller graphs, as scib-metrics does.
+/// 50 columns) give the smaller graphs, as scib-metrics does. A query-versus-reference search
+/// (<see cref="ExactNeighbors.SearchReference"/>) has the same layout without the self column:
+/// row r belongs to query r and its indices are reference rows.
 /// </summary>
 public sealed class NeighborGraph
 {
