@@ -30,6 +30,7 @@ public sealed record OutputTarget
             throw InputError.ForOption(nameof(Key), $"output key '{Key}' ({{option}}) is not a valid obsm key (empty, '/', '.' or '..').");
         string inFull = System.IO.Path.GetFullPath(input.Path);
         string outPath = System.IO.Path.GetFullPath(Path ?? (InPlace ? input.Path : DefaultPath(input.Path)));
+        AtomicFile.CheckWritable(outPath);
         bool same = string.Equals(inFull, outPath, StringComparison.Ordinal);
         if (same && !InPlace)
             throw InputError.ForOption(nameof(InPlace), $"{outPath}: the output is the input file; set {{option}} to write into it, or choose another output.");
@@ -39,7 +40,6 @@ public sealed record OutputTarget
             throw new InputError($"{outPath}: an .h5ad input is written to an .h5ad output; give the output the .h5ad extension.");
         if (input.IsAnnData && input.HasObsm(Key) && !OverwriteKey)
             throw InputError.ForOption(nameof(OverwriteKey), $"{input.Path}: obsm '{Key}' already exists in the input; choose another output key, or set {{option}} to replace it.");
-        AtomicFile.CheckWritable(outPath);
         return outPath;
     }
 

@@ -11,12 +11,15 @@ public sealed class CliProcess : IDisposable
     readonly ConcurrentQueue<string> _lines = new();
     public string Name { get; }
 
-    public CliProcess(string name, params string[] args)
+    public CliProcess(string name, params string[] args) : this(name, Path.Combine(AppContext.BaseDirectory, "scbatchprox.dll"), null, args) { }
+
+    /// <summary>Any .NET program next to the tests, started in <paramref name="workingDirectory"/> (null: the current one).</summary>
+    public CliProcess(string name, string dll, string? workingDirectory, params string[] args)
     {
         Name = name;
-        var dll = Path.Combine(AppContext.BaseDirectory, "scbatchprox.dll");
-        if (!File.Exists(dll)) throw new FileNotFoundException("the CLI is not next to the tests", dll);
+        if (!File.Exists(dll)) throw new FileNotFoundException("the program is not next to the tests", dll);
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (workingDirectory != null) psi.WorkingDirectory = workingDirectory;
         psi.ArgumentList.Add(dll);
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
@@ -61,6 +64,14 @@ public sealed class CliProcess : IDisposable
     public static async Task<(int Exit, string Output)> RunAsync(TimeSpan timeout, params string[] args)
     {
         using var p = new CliProcess("scbatchprox " + string.Join(' ', args.Take(2)), args);
+        int exit = await p.WaitForExitAsync(timeout);
+        return (exit, p.Output);
+    }
+
+    /// <summary>Runs <paramref name="dll"/> in <paramref name="workingDirectory"/> to completion and returns its exit code and output.</summary>
+    public static async Task<(int Exit, string Output)> RunDllAsync(string dll, string workingDirectory, TimeSpan timeout, params string[] args)
+    {
+        using var p = new CliProcess(Path.GetFileName(dll), dll, workingDirectory, args);
         int exit = await p.WaitForExitAsync(timeout);
         return (exit, p.Output);
     }

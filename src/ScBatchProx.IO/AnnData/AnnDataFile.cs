@@ -113,8 +113,8 @@ public sealed class AnnDataFile : IDisposable
         var root = _input.Root;
         if (!root.LinkExists("uns") || root.Get("uns") is not IH5Group uns || !uns.LinkExists(group) || uns.Get(group) is not IH5Group g) return result;
         foreach (var child in g.Children())
-            if (child is IH5Dataset ds && ds.Type.Class == H5DataTypeClass.String && H5Values.IsScalar(H5Values.Of(ds)))
-                result[child.Name] = ds.Read<string>();
+            if (child is IH5Dataset ds && H5Values.IsScalar(H5Values.Of(ds)) && H5Values.Read(H5Values.Of(ds)) is string value)
+                result[child.Name] = value;
         return result;
     });
 
