@@ -53,17 +53,13 @@ public static class Refiner
         ValidateInput(z, batches, options);
         var started = System.Diagnostics.Stopwatch.StartNew();
         var parts = BatchPartition.Of(batches);
-        var channels = parts.Parts.Select(p => new InProcessChannel(new BatchClient(p.Batch, z.SelectRows(p.Rows)))).ToList();
-        var engine = new RoundEngine(channels.Cast<IClientChannel>().ToList(), Math.Max(1, settings.Threads));
-        var run = await engine.RunAsync(options, settings.Progress, settings.Cancel);
-
+        int threads = Math.Max(1, settings.Threads);
         var refined = new Embedding(z.Rows, z.Cols);
-        for (int c = 0; c < channels.Count; c++)
-        {
-            var rows = parts.Parts[c].Rows;
-            var output = channels[c].Refined!;
-            for (int r = 0; r < rows.Length; r++) output.RowReadOnly(r).CopyTo(refined.Row(rows[r]));
-        }
+        // a batch larger than its share of the threads transforms its cells on several threads
+        int withinClient = Math.Max(1, threads / parts.Parts.Count);
+        var channels = parts.Parts.Select(p => new InProcessChannel(new BatchClient(p.Batch, new RowView(z, p.Rows)), refined, withinClient)).ToList();
+        var engine = new RoundEngine(channels.Cast<IClientChannel>().ToList(), threads);
+        var run = await engine.RunAsync(options, settings.Progress, settings.Cancel);
         var model = RefinementModel.FromRun(options, run.State.Normalisation, run.Final, channels.Select(c => new BatchParameters
         {
             Batch = c.ClientId, Cells = c.Trainer.CellCount, Training = BatchTraining.Federated, Film = (float[])c.Trainer.Film.Clone(),

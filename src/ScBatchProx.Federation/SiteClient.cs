@@ -30,7 +30,7 @@ public sealed record SiteSettings
 /// <summary>The server refused the site or the run failed; not retried.</summary>
 public sealed class FederationException(string message, Exception? inner = null) : Exception(message, inner);
 
-/// <summary>What a site keeps after the run: its refined rows and the model (the global part plus this batch's parameters).</summary>
+/// <summary>What a site keeps after the run: the output holding this batch's refined rows, and the model (the global part plus this batch's parameters).</summary>
 public sealed record SiteResult(string ClientId, Embedding Refined, double MeanShift, int Sessions, RefinementModel Model);
 
 /// <summary>
@@ -42,13 +42,17 @@ public sealed record SiteResult(string ClientId, Embedding Refined, double MeanS
 public sealed class SiteClient : IDisposable
 {
     readonly BatchClient _client;
+    readonly Embedding _output;
     readonly SiteSettings _s;
     readonly GrpcChannel _channel;
     readonly Action<string> _log;
 
-    public SiteClient(BatchClient client, SiteSettings settings)
+    /// <param name="output">Where the final step writes the batch's refined rows (at their rows in the client's source embedding);
+    /// null: a new embedding of the source's shape.</param>
+    public SiteClient(BatchClient client, SiteSettings settings, Embedding? output = null)
     {
         _client = client; _s = settings; _log = settings.Log ?? (_ => { });
+        _output = output ?? new Embedding(client.Cells.Source.Rows, client.Cells.Cols);
         var url = settings.Server;
         if (url.Scheme != "http" && url.Scheme != "https") throw new ArgumentException($"server '{url}' is not an http:// or https:// URL.");
         if (url.Scheme == "http" && !Tls.IsLoopback(url.Host) && !settings.Insecure)
@@ -83,7 +87,7 @@ public sealed class SiteClient : IDisposable
         var grpc = new P.Federation.FederationClient(_channel);
         var headers = new Metadata();
         if (_s.Token != null) headers.Add("authorization", "Bearer " + _s.Token);
-        var state = new SiteProtocol(_client);
+        var state = new SiteProtocol(_client, _output);
         int sessions = 0;
         var lastContact = DateTime.UtcNow;
         var backoff = TimeSpan.FromMilliseconds(200);
@@ -158,20 +162,19 @@ public sealed class SiteClient : IDisposable
 /// server message with one client message and holds what the site keeps between sessions of one
 /// run (setup, training state, the last answer, the result).
 /// </summary>
-public sealed class SiteProtocol(BatchClient client)
+public sealed class SiteProtocol(BatchClient client, Embedding output)
 {
     SetupMessage? _setup;
     LocalTrainer? _trainer;
     (P.ServerMessage.BodyOneofCase Kind, int Round, P.ClientMessage Answer)? _last;
     FinalBroadcast? _final;
     FinalReport? _report;
-    Embedding? _refined;
 
     public string ClientId => client.Id;
     /// <summary>Whether this process holds the run's setup state (said when rejoining).</summary>
     public bool HasSetup => _trainer != null;
     /// <summary>Whether the final step ran here, so the refined rows exist.</summary>
-    public bool Finished => _refined != null;
+    public bool Finished => _report != null;
 
     /// <summary>The answer to one server message; a round or final step asked again after a reconnect gets the same answer, not a second training.</summary>
     public P.ClientMessage Answer(P.ServerMessage m)
@@ -195,7 +198,7 @@ public sealed class SiteProtocol(BatchClient client)
                 break;
             case P.ServerMessage.BodyOneofCase.Final:
                 _final = ProtoMap.FromProto(m.Final);
-                (_report, _refined) = Trainer.Finish(_final);
+                _report = Trainer.Finish(_final, output, Environment.ProcessorCount);
                 answer = ProtoMap.ToProto(_report);
                 break;
             default:
@@ -210,10 +213,10 @@ public sealed class SiteProtocol(BatchClient client)
     /// <summary>The refined rows and the site's model; only after the final step.</summary>
     public SiteResult Result(int sessions)
     {
-        if (_refined is null || _final is null || _setup is null || _trainer is null || _report is null)
+        if (_final is null || _setup is null || _trainer is null || _report is null)
             throw new FederationException($"{client.Id}: the run ended before this client received the final parameters.");
         var model = RefinementModel.FromRun(_setup.Options, _setup.Normalisation, _final,
             [new BatchParameters { Batch = client.Id, Cells = client.CellCount, Training = BatchTraining.Federated, Film = (float[])_trainer.Film.Clone() }]);
-        return new SiteResult(client.Id, _refined, _report.MeanShift, sessions, model);
+        return new SiteResult(client.Id, output, _report.MeanShift, sessions, model);
     }
 }

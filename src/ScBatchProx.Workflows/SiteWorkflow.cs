@@ -37,7 +37,9 @@ public static class SiteWorkflow
         string outPath = job.Output.Resolve(input.Dataset);
         if (job.ModelOut is { } mo) AtomicFile.CheckWritable(mo);
 
-        var sites = chosen.Select(p => new SiteClient(new BatchClient(p.Batch, input.Embedding.SelectRows(p.Rows)), job.Connection)).ToList();
+        // rows of the site's batches are refined in place; every other row keeps its (finite) input value
+        var refined = input.Embedding.Clone();
+        var sites = chosen.Select(p => new SiteClient(new BatchClient(p.Batch, new RowView(input.Embedding, p.Rows)), job.Connection, refined)).ToList();
         SiteResult[] results;
         try
         {
@@ -46,13 +48,6 @@ public static class SiteWorkflow
         }
         finally { foreach (var s in sites) s.Dispose(); }
 
-        // rows of the site's batches are refined; every other row keeps its (finite) input value
-        var refined = input.Embedding.Clone();
-        for (int c = 0; c < chosen.Count; c++)
-        {
-            var rows = chosen[c].Rows;
-            for (int i = 0; i < rows.Length; i++) results[c].Refined.RowReadOnly(i).CopyTo(refined.Row(rows[i]));
-        }
         var model = results[0].Model with
         {
             Batches = results.SelectMany(r => r.Model.Batches).OrderBy(b => b.Batch, StringComparer.Ordinal).ToList(),

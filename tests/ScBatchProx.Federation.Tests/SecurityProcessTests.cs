@@ -26,7 +26,7 @@ public class SecurityProcessTests
         var grpc = new P.Federation.FederationClient(channel);
         using var call = grpc.Session(new Metadata { { "authorization", "Bearer " + token } }, cancellationToken: ct);
         await call.RequestStream.WriteAsync(new P.ClientMessage { Join = new P.Join { ClientId = client.Id, Protocol = ProtoMap.ProtocolVersion } }, ct);
-        var protocol = new SiteProtocol(client);
+        var protocol = new SiteProtocol(client, new ScBatchProx.Data.Embedding(client.CellCount, client.Cells.Cols));
         while (await call.ResponseStream.MoveNext(ct))
         {
             var m = call.ResponseStream.Current;

@@ -14,7 +14,7 @@ public sealed class CliProcess : IDisposable
     public CliProcess(string name, params string[] args) : this(name, Path.Combine(AppContext.BaseDirectory, "scbatchprox.dll"), null, args) { }
 
     /// <summary>Any .NET program next to the tests, started in <paramref name="workingDirectory"/> (null: the current one).</summary>
-    public CliProcess(string name, string dll, string? workingDirectory, params string[] args)
+    CliProcess(string name, string dll, string? workingDirectory, string[] args)
     {
         Name = name;
         if (!File.Exists(dll)) throw new FileNotFoundException("the program is not next to the tests", dll);

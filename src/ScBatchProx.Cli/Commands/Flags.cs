@@ -12,7 +12,7 @@ public static class Flags
     static readonly Dictionary<string, string> Renamed = new(StringComparer.Ordinal)
     {
         ["Tolerance"] = "--tol", ["KMeansRestarts"] = "--kmeans-restarts", ["CompactFromRound"] = "--compact-from",
-        ["LearningRate"] = "--lr", ["MiniBatch"] = "--minibatch", ["LocalEpochs"] = "--epochs", ["MaxCellsPerRound"] = "--max-cells",
+        ["LearningRate"] = "--lr", ["MiniBatch"] = "--minibatch", ["LocalEpochs"] = "--epochs", ["StepsPerRound"] = "--steps", ["StatisticsCells"] = "--stats-cells",
         ["UseFilm"] = "--no-film", ["CheckpointFile"] = "--checkpoint",
     };
 

@@ -26,14 +26,15 @@ public sealed class MethodOptions
     readonly Option<double> _lr = new("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => D.LearningRate };
     readonly Option<int> _mb = new("--minibatch") { Description = "Minibatch size.", DefaultValueFactory = _ => D.MiniBatch };
     readonly Option<int> _epochs = new("--epochs") { Description = "Local epochs per round.", DefaultValueFactory = _ => D.LocalEpochs };
-    readonly Option<int> _maxCells = new("--max-cells") { Description = "At most this many cells per batch train per round.", DefaultValueFactory = _ => D.MaxCellsPerRound };
+    readonly Option<int> _steps = new("--steps") { Description = "Budget of optimiser steps per batch per round (the training sample is steps x minibatch / epochs cells).", DefaultValueFactory = _ => D.StepsPerRound };
+    readonly Option<int> _statsCells = new("--stats-cells") { Description = "Cells per batch per round sampled for the prototype statistics (sums scaled to the batch).", DefaultValueFactory = _ => D.StatisticsCells };
     readonly Option<AlignTarget> _target = new("--align-target") { Description = "Anchor of the alignment target: Input (Harmony-style) or Output (METHOD.md as written).", DefaultValueFactory = _ => D.AlignTarget };
     readonly Option<bool> _noFilm = new("--no-film") { Description = "Train the shared adapter only, without per-batch FiLM (ablation)." };
     readonly Option<ulong> _seed = new("--seed") { Description = "Random seed; the same seed and options give bitwise-identical output.", DefaultValueFactory = _ => 0UL };
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { _rounds, _tol, _hidden, _act, _protos, _restarts, _sigma, _div, _divCap, _sweeps, _lid, _lc, _cFrom, _cMin, _mu, _lr, _mb, _epochs, _maxCells, _target, _noFilm, _seed })
+        foreach (var o in new Option[] { _rounds, _tol, _hidden, _act, _protos, _restarts, _sigma, _div, _divCap, _sweeps, _lid, _lc, _cFrom, _cMin, _mu, _lr, _mb, _epochs, _steps, _statsCells, _target, _noFilm, _seed })
             command.Options.Add(o);
     }
 
@@ -45,7 +46,7 @@ public sealed class MethodOptions
             Prototypes = r.GetValue(_protos), KMeansRestarts = r.GetValue(_restarts), Sigma = r.GetValue(_sigma), Diversity = r.GetValue(_div), DiversityCap = r.GetValue(_divCap), DiversitySweeps = r.GetValue(_sweeps),
             LambdaId = r.GetValue(_lid), LambdaCompact = r.GetValue(_lc), CompactFromRound = r.GetValue(_cFrom), CompactMinBatches = r.GetValue(_cMin),
             Mu = r.GetValue(_mu), LearningRate = r.GetValue(_lr), MiniBatch = r.GetValue(_mb), LocalEpochs = r.GetValue(_epochs),
-            MaxCellsPerRound = r.GetValue(_maxCells), AlignTarget = r.GetValue(_target), UseFilm = !r.GetValue(_noFilm), Seed = r.GetValue(_seed),
+            StepsPerRound = r.GetValue(_steps), StatisticsCells = r.GetValue(_statsCells), AlignTarget = r.GetValue(_target), UseFilm = !r.GetValue(_noFilm), Seed = r.GetValue(_seed),
         };
         o.Validate();
         return o;

@@ -10,26 +10,30 @@ namespace ScBatchProx.Core.Federation;
 public sealed class BatchClient
 {
     public string Id { get; }
-    public Embedding Cells { get; }
-    public int CellCount => Cells.Rows;
+    /// <summary>The batch's rows inside the site's (or the whole) embedding.</summary>
+    public RowView Cells { get; }
+    public int CellCount => Cells.Count;
 
-    public BatchClient(string id, Embedding cells)
+    public BatchClient(string id, RowView cells)
     {
-        if (cells.Rows < 2) throw new ArgumentException($"batch '{id}' has {cells.Rows} cell(s); at least 2 are needed.");
+        if (cells.Count < 2) throw new ArgumentException($"batch '{id}' has {cells.Count} cell(s); at least 2 are needed.");
         Id = id; Cells = cells;
     }
+
+    /// <summary>A client holding every row of <paramref name="cells"/>.</summary>
+    public BatchClient(string id, Embedding cells) : this(id, RowView.All(cells)) { }
 
     public BatchStatistics Statistics()
     {
         int d = Cells.Cols;
         var sum = new double[d];
         double sumSq = 0;
-        for (int i = 0; i < Cells.Rows; i++)
+        for (int i = 0; i < Cells.Count; i++)
         {
-            var row = Cells.RowReadOnly(i);
+            var row = Cells.Row(i);
             for (int j = 0; j < d; j++) { double v = row[j]; sum[j] += v; sumSq += v * v; }
         }
-        return new BatchStatistics { ClientId = Id, Count = Cells.Rows, Sum = sum, SumSquares = sumSq };
+        return new BatchStatistics { ClientId = Id, Count = Cells.Count, Sum = sum, SumSquares = sumSq };
     }
 
     /// <summary>The client's training state for this run: FiLM at zero, theta as the server sent it.</summary>

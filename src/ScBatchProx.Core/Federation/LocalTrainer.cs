@@ -25,9 +25,8 @@ public sealed class LocalTrainer
 {
     const int Block = 512;
 
-    readonly Embedding _input;
+    readonly RowView _input;
     readonly int _n, _d;
-    readonly float[] _x;            // normalised input, n x d
     readonly RefineOptions _opt;
     readonly AdapterShape _shape;
     readonly float[] _theta;
@@ -45,17 +44,30 @@ public sealed class LocalTrainer
     public float[] LocalTheta => _theta;
 
     /// <param name="phi">FiLM parameters to continue from, or null for zero (FiLM is then the identity modulation).</param>
-    public LocalTrainer(string id, Embedding cells, RefineOptions options, Normalisation normalisation, float[] theta, float[]? phi, TrainingAnchor anchor)
+    /// <param name="cells">The batch's rows; read, never copied whole (the trainer keeps no second copy of the embedding).</param>
+    public LocalTrainer(string id, RowView cells, RefineOptions options, Normalisation normalisation, float[] theta, float[]? phi, TrainingAnchor anchor)
     {
         if (cells.Cols != normalisation.Dim) throw new ArgumentException($"batch '{id}' has {cells.Cols} dimensions, the run {normalisation.Dim}.");
-        Id = id; _input = cells; _n = cells.Rows; _d = cells.Cols;
+        Id = id; _input = cells; _n = cells.Count; _d = cells.Cols;
         _opt = options; Normalisation = normalisation; _anchor = anchor;
         _shape = new AdapterShape(_d, _opt.Hidden);
         _theta = (float[])theta.Clone();
         _phi = phi is null ? new float[_shape.PhiLength] : (float[])phi.Clone();
         _adamTheta = new AdamOptimizer(_shape.ThetaLength, _opt.LearningRate);
         _adamPhi = new AdamOptimizer(_shape.PhiLength, _opt.LearningRate);
-        _x = normalisation.Apply(cells);
+    }
+
+    /// <summary>The normalised rows <paramref name="cells"/> (indices into the batch), packed into x.</summary>
+    void Normalised(ReadOnlySpan<int> cells, Span<float> x)
+    {
+        double inv = 1.0 / Normalisation.Scale;
+        var mean = Normalisation.Mean;
+        for (int i = 0; i < cells.Length; i++)
+        {
+            var row = _input.Row(cells[i]);
+            var xi = x.Slice(i * _d, _d);
+            for (int j = 0; j < _d; j++) xi[j] = (float)((row[j] - mean[j]) * inv);
+        }
     }
 
     /// <summary>Seeded local k-means on a sample of up to 50 K cells; only centroids and their sizes leave the client.</summary>
@@ -64,7 +76,7 @@ public sealed class LocalTrainer
         var rng = SeededRng.For(_opt.Seed, "kmeans:" + Id);
         var sample = rng.SampleIndices(_n, Math.Min(_n, 50 * prototypeCount));
         var pts = new float[sample.Length * _d];
-        for (int r = 0; r < sample.Length; r++) _x.AsSpan(sample[r] * _d, _d).CopyTo(pts.AsSpan(r * _d, _d));
+        Normalised(sample, pts);
         var km = WeightedKMeans.Fit(pts, sample.Length, _d, null, prototypeCount, rng, restarts: _opt.KMeansRestarts);
         double scaleUp = (double)_n / sample.Length;
         return new LocalCentroids { ClientId = Id, Count = _n, Centroids = km.Centroids, Sizes = km.Sizes.Select(s => s * scaleUp).ToArray() };
@@ -79,15 +91,19 @@ public sealed class LocalTrainer
         var expected = b.Masses.Select(p => p * _n).ToArray();
         // Extra sweeps re-estimate O_bk on the current output before the pass that is used, so the
         // diversity penalty reflects this round's embedding rather than the last one.
+        // the cells this round looks at: a seeded sample for the statistics, and within it the training sample
+        var rng = SeededRng.For(_opt.Seed, "round:" + Id, (ulong)b.Round);
+        var stats = rng.SampleIndices(_n, _opt.StatisticsCells);
+        var train = rng.SampleIndices(stats.Length, _opt.TrainingCells);   // positions in stats
+        double scaleUp = (double)_n / stats.Length;                       // sums over the sample stand for the whole batch
+
         var observed = _lastOccupancy;
         for (int sweep = 1; sweep < _opt.DiversitySweeps; sweep++)
-            observed = Occupancy(new SoftAssignment(protos, k, d, _opt.Sigma, _opt.Diversity, _opt.DiversityCap, expected, observed), k);
+            observed = Occupancy(new SoftAssignment(protos, k, d, _opt.Sigma, _opt.Diversity, _opt.DiversityCap, expected, observed), k, stats, scaleUp);
         var assign = new SoftAssignment(protos, k, d, _opt.Sigma, _opt.Diversity, _opt.DiversityCap, expected, observed);
 
-        // 1. one pass over every cell: soft assignments, prototype sums, occupancies
-        var rng = SeededRng.For(_opt.Seed, "round:" + Id, (ulong)b.Round);
-        var sample = rng.SampleIndices(_n, _opt.MaxCellsPerRound);
-        var sampleR = new float[sample.Length * k];
+        // 1. one pass over the statistics sample: soft assignments, prototype sums, occupancies
+        var sampleR = new float[train.Length * k];
         var sumsOut = new double[k * d];
         var sumsIn = _opt.AlignTarget == AlignTarget.Input ? new double[k * d] : sumsOut;
         var occupancy = new double[k];
@@ -95,11 +111,13 @@ public sealed class LocalTrainer
         var delta = new float[Block * d];
         var r = new float[Block * k];
         var scratch = new float[Block * d];
+        var xBlock = new float[Block * d];
         int nextSample = 0;
-        for (int start = 0; start < _n; start += Block)
+        for (int start = 0; start < stats.Length; start += Block)
         {
-            int m = Math.Min(Block, _n - start);
-            var xs = _x.AsSpan(start * d, m * d);
+            int m = Math.Min(Block, stats.Length - start);
+            var xs = xBlock.AsSpan(0, m * d);
+            Normalised(stats.AsSpan(start, m), xs);
             Adapter.Residual(_shape, _opt.Activation, _theta, _phi, xs, m, delta, cache);
             for (int t = 0; t < m * d; t++) delta[t] += xs[t];            // delta now holds x' = f(x)
             assign.Assign(delta, m, r, scratch);
@@ -114,9 +132,15 @@ public sealed class LocalTrainer
                     Vec.AccumulateDouble(w, xo, sumsOut.AsSpan(c * d, d));
                     if (!ReferenceEquals(sumsIn, sumsOut)) Vec.AccumulateDouble(w, xs.Slice(i * d, d), sumsIn.AsSpan(c * d, d));
                 }
-                if (nextSample < sample.Length && sample[nextSample] == start + i)
+                if (nextSample < train.Length && train[nextSample] == start + i)
                     ri.CopyTo(sampleR.AsSpan(nextSample++ * k, k));
             }
+        }
+        if (scaleUp != 1)
+        {
+            for (int c = 0; c < k; c++) occupancy[c] *= scaleUp;
+            for (int t = 0; t < sumsOut.Length; t++) sumsOut[t] *= scaleUp;
+            if (!ReferenceEquals(sumsIn, sumsOut)) for (int t = 0; t < sumsIn.Length; t++) sumsIn[t] *= scaleUp;
         }
 
         // 2. per-cell targets for the sampled cells: alignment shift and compactness pull
@@ -126,9 +150,9 @@ public sealed class LocalTrainer
             if (occupancy[c] < 1e-8) continue;
             for (int j = 0; j < d; j++) shift[c * d + j] = (float)(protos[c * d + j] - sumsIn[c * d + j] / occupancy[c]);
         }
-        int ms = sample.Length;
+        int ms = train.Length;
         var sx = new float[ms * d];
-        for (int q = 0; q < ms; q++) _x.AsSpan(sample[q] * d, d).CopyTo(sx.AsSpan(q * d, d));
+        Normalised(train.Select(q => stats[q]).ToArray(), sx);
         var alignTarget = new float[ms * d];
         Gemm.MulAB(sampleR, ms, k, shift, d, alignTarget);
         if (_opt.AlignTarget == AlignTarget.Input)
@@ -201,8 +225,8 @@ public sealed class LocalTrainer
         };
     }
 
-    /// <summary>O_bk = sum_i R_ik over every cell of the current output.</summary>
-    double[] Occupancy(SoftAssignment assign, int k)
+    /// <summary>O_bk = sum_i R_ik over the sampled cells of the current output, scaled to the batch.</summary>
+    double[] Occupancy(SoftAssignment assign, int k, int[] cells, double scaleUp)
     {
         int d = _d;
         var occupancy = new double[k];
@@ -210,15 +234,17 @@ public sealed class LocalTrainer
         var output = new float[Block * d];
         var r = new float[Block * k];
         var scratch = new float[Block * d];
-        for (int start = 0; start < _n; start += Block)
+        var xs = new float[Block * d];
+        for (int start = 0; start < cells.Length; start += Block)
         {
-            int m = Math.Min(Block, _n - start);
-            var xs = _x.AsSpan(start * d, m * d);
-            Adapter.Residual(_shape, _opt.Activation, _theta, _phi, xs, m, output, cache);
+            int m = Math.Min(Block, cells.Length - start);
+            Normalised(cells.AsSpan(start, m), xs);
+            Adapter.Residual(_shape, _opt.Activation, _theta, _phi, xs.AsSpan(0, m * d), m, output, cache);
             for (int t = 0; t < m * d; t++) output[t] += xs[t];
             assign.Assign(output, m, r, scratch);
             for (int t = 0; t < m * k; t++) occupancy[t % k] += r[t];
         }
+        if (scaleUp != 1) for (int c = 0; c < k; c++) occupancy[c] *= scaleUp;
         return occupancy;
     }
 
@@ -263,13 +289,14 @@ public sealed class LocalTrainer
     /// <summary>The client's own trained adapter: theta_b and phi_b.</summary>
     public BatchAdapter PersonalAdapter() => new(_shape, _opt.Activation, (float[])_theta.Clone(), (float[])_phi.Clone());
 
-    /// <summary>The refined cells (same row order as the input) and the report for the server.</summary>
-    public (FinalReport Report, Embedding Refined) Finish(FinalBroadcast final)
+    /// <summary>
+    /// Writes the refined cells into <paramref name="output"/> at the rows they have in the input
+    /// (a site passes its own embedding, an in-process run the whole refined one) and returns the
+    /// report for the server.
+    /// </summary>
+    public FinalReport Finish(FinalBroadcast final, Embedding output, int threads = 1)
     {
-        var output = new Embedding(_n, _d);
-        double shiftSum = FinalAdapter(final).Apply(_input, AllRows(_n), Normalisation, output);
-        return (new FinalReport { ClientId = Id, Count = _n, Round = final.Round, MeanShift = shiftSum / _n }, output);
+        double shiftSum = FinalAdapter(final).Apply(_input.Source, _input.Rows, Normalisation, output, threads);
+        return new FinalReport { ClientId = Id, Count = _n, Round = final.Round, MeanShift = shiftSum / _n };
     }
-
-    static int[] AllRows(int n) => Enumerable.Range(0, n).ToArray();
 }

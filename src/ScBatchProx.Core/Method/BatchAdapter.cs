@@ -13,37 +13,52 @@ public sealed record BatchAdapter(AdapterShape Shape, Activation Activation, flo
 
     /// <summary>
     /// output[r] = z[r] + s * delta((z[r] - m) / s) for every r in <paramref name="rows"/>; returns
-    /// sum_r ||output[r] - z[r]||. Rows are independent, so any grouping gives the same bits.
+    /// sum_r ||output[r] - z[r]||. Rows are independent and blocks of rows are summed in order, so
+    /// any grouping and any thread count give the same bits.
     /// </summary>
-    public double Apply(Embedding z, ReadOnlySpan<int> rows, Normalisation norm, Embedding output)
+    public double Apply(Embedding z, int[] rows, Normalisation norm, Embedding output, int threads = 1)
     {
         int d = Shape.Dim;
         if (z.Cols != d || output.Cols != d) throw new ArgumentException($"the adapter has {d} dimensions, the embedding {z.Cols}.");
-        var cache = new AdapterCache(Block, Shape);
-        var x = new float[Block * d];
-        var delta = new float[Block * d];
-        var gathered = new Embedding(Block, d);
+        int blocks = (rows.Length + Block - 1) / Block;
+        var shifts = new double[blocks];
+        Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) }, () => new Workspace(Shape),
+            (b, _, w) => { shifts[b] = ApplyBlock(z, rows.AsSpan(b * Block, Math.Min(Block, rows.Length - b * Block)), norm, output, w); return w; },
+            _ => { });
         double shiftSum = 0;
-        for (int start = 0; start < rows.Length; start += Block)
+        foreach (var s in shifts) shiftSum += s;
+        return shiftSum;
+    }
+
+    /// <summary>Per-thread buffers for one block of rows.</summary>
+    sealed class Workspace(AdapterShape shape)
+    {
+        public readonly AdapterCache Cache = new(Block, shape);
+        public readonly float[] X = new float[Block * shape.Dim];
+        public readonly float[] Delta = new float[Block * shape.Dim];
+        public readonly Embedding Gathered = new(Block, shape.Dim);
+    }
+
+    double ApplyBlock(Embedding z, ReadOnlySpan<int> rows, Normalisation norm, Embedding output, Workspace w)
+    {
+        int d = Shape.Dim, m = rows.Length;
+        for (int i = 0; i < m; i++) z.RowReadOnly(rows[i]).CopyTo(w.Gathered.Row(i));
+        norm.Apply(w.Gathered, 0, m, w.X);
+        Adapter.Residual(Shape, Activation, Theta, Phi, w.X, m, w.Delta, w.Cache);
+        double shiftSum = 0;
+        for (int i = 0; i < m; i++)
         {
-            int m = Math.Min(Block, rows.Length - start);
-            for (int i = 0; i < m; i++) z.RowReadOnly(rows[start + i]).CopyTo(gathered.Row(i));
-            norm.Apply(gathered, 0, m, x);
-            Adapter.Residual(Shape, Activation, Theta, Phi, x, m, delta, cache);
-            for (int i = 0; i < m; i++)
+            var zin = w.Gathered.RowReadOnly(i);
+            var zout = output.Row(rows[i]);
+            double sq = 0;
+            for (int j = 0; j < d; j++)
             {
-                var zin = gathered.RowReadOnly(i);
-                var zout = output.Row(rows[start + i]);
-                double sq = 0;
-                for (int j = 0; j < d; j++)
-                {
-                    // z + s * delta is exactly z while the adapter is the identity
-                    double moved = norm.Scale * delta[i * d + j];
-                    zout[j] = (float)(zin[j] + moved);
-                    sq += moved * moved;
-                }
-                shiftSum += Math.Sqrt(sq);
+                // z + s * delta is exactly z while the adapter is the identity
+                double moved = norm.Scale * w.Delta[i * d + j];
+                zout[j] = (float)(zin[j] + moved);
+                sq += moved * moved;
             }
+            shiftSum += Math.Sqrt(sq);
         }
         return shiftSum;
     }

@@ -59,8 +59,14 @@ public sealed record RefineOptions
     public int MiniBatch { get; init; } = 256;
     /// <summary>Local epochs E per round.</summary>
     public int LocalEpochs { get; init; } = 10;
-    /// <summary>At most this many cells per client per round enter training (seeded sample).</summary>
-    public int MaxCellsPerRound { get; init; } = 20_000;
+    /// <summary>
+    /// Budget of optimiser steps per client per round: the training sample holds
+    /// min(n_b, StepsPerRound x MiniBatch / LocalEpochs) cells, so a round costs the same at any n.
+    /// 140 is what the largest shared batch (3,364 cells) took before the budget existed.
+    /// </summary>
+    public int StepsPerRound { get; init; } = 140;
+    /// <summary>At most this many cells per client per round enter the prototype statistics (a seeded sample; the sums are scaled to the batch).</summary>
+    public int StatisticsCells { get; init; } = 4096;
     public AlignTarget AlignTarget { get; init; } = AlignTarget.Input;
     /// <summary>Train only the shared part, no FiLM (ablation).</summary>
     public bool UseFilm { get; init; } = true;
@@ -73,6 +79,10 @@ public sealed record RefineOptions
 
     /// <summary>Compact JSON of every option (infinity written as "Infinity").</summary>
     public string ToJson() => System.Text.Json.JsonSerializer.Serialize(this, Json);
+
+    /// <summary>Cells in a client's training sample: the step budget spread over the local epochs (at least one minibatch).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public int TrainingCells => Math.Max(MiniBatch, (int)Math.Min(int.MaxValue, (long)StepsPerRound * MiniBatch / LocalEpochs));
 
     /// <summary>K for n cells: the explicit value, else min(100, max(2, n / 30)).</summary>
     public int PrototypeCount(long n) => Prototypes ?? (int)Math.Min(100, Math.Max(2, n / 30));
@@ -96,7 +106,8 @@ public sealed record RefineOptions
         Require(LearningRate > 0, nameof(LearningRate), "must be > 0");
         Require(MiniBatch >= 1, nameof(MiniBatch), "must be >= 1");
         Require(LocalEpochs >= 1, nameof(LocalEpochs), "must be >= 1");
-        Require(MaxCellsPerRound >= 1, nameof(MaxCellsPerRound), "must be >= 1");
+        Require(StepsPerRound >= LocalEpochs, nameof(StepsPerRound), "must be at least the number of local epochs");
+        Require(StatisticsCells >= 1, nameof(StatisticsCells), "must be >= 1");
         Require(CompactMinBatches >= 1, nameof(CompactMinBatches), "must be >= 1");
     }
 }

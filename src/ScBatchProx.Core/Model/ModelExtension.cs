@@ -54,7 +54,7 @@ internal static class ModelExtension
         RefineOptions options, ExtendSettings settings, System.Diagnostics.Stopwatch started)
     {
         var output = new Embedding(z.Rows, z.Cols);
-        foreach (var p in known) model.AdapterOf(model.Find(p.Batch)!).Apply(z, p.Rows, model.Normalisation, output);
+        foreach (var p in known) model.AdapterOf(model.Find(p.Batch)!).Apply(z, p.Rows, model.Normalisation, output, Math.Max(1, settings.Threads));
         var added = new BatchParameters[fresh.Count];
         var shifts = new double[fresh.Count];
         int rounds = options.Rounds, done = 0;
@@ -63,7 +63,7 @@ internal static class ModelExtension
             (i, ct) =>
             {
                 var p = fresh[i];
-                var trainer = new LocalTrainer(p.Batch, z.SelectRows(p.Rows), options, model.Normalisation, model.Theta, phi: null, TrainingAnchor.Personal);
+                var trainer = new LocalTrainer(p.Batch, new RowView(z, p.Rows), options, model.Normalisation, model.Theta, phi: null, TrainingAnchor.Personal);
                 for (int round = 1; round <= rounds; round++)
                 {
                     ct.ThrowIfCancellationRequested();
@@ -74,7 +74,7 @@ internal static class ModelExtension
                     });
                 }
                 var adapter = trainer.PersonalAdapter();
-                shifts[i] = adapter.Apply(z, p.Rows, model.Normalisation, output) / p.Rows.Length;
+                shifts[i] = adapter.Apply(z, p.Rows, model.Normalisation, output, Math.Max(1, settings.Threads / fresh.Count)) / p.Rows.Length;
                 added[i] = new BatchParameters { Batch = p.Batch, Cells = p.Rows.Length, Training = BatchTraining.Extension, Film = adapter.Phi, Theta = adapter.Theta };
                 settings.Progress?.Report(new RoundProgress("batch", Interlocked.Increment(ref done), fresh.Count, double.NaN, double.NaN));
                 return ValueTask.CompletedTask;
@@ -96,8 +96,10 @@ internal static class ModelExtension
             if (p.Rows.Length < 2) throw new InputError($"{source}: batch '{p.Batch}' of column '{parts.Column.Name}' has {p.Rows.Length} cell; every batch needs at least 2.");
             if (model.Find(p.Batch) is { Film: null }) model.AdapterOf(model.Find(p.Batch)!); // throws: the FiLM parameters are at a site
         }
-        var channels = parts.Parts.Select(p => new InProcessChannel(new LocalTrainer(p.Batch, z.SelectRows(p.Rows), options, model.Normalisation,
-            model.Theta, model.Find(p.Batch)?.Film, TrainingAnchor.Global))).ToList();
+        var output = new Embedding(z.Rows, z.Cols);
+        int threads = Math.Max(1, settings.Threads);
+        var channels = parts.Parts.Select(p => new InProcessChannel(new LocalTrainer(p.Batch, new RowView(z, p.Rows), options, model.Normalisation,
+            model.Theta, model.Find(p.Batch)?.Film, TrainingAnchor.Global), output, Math.Max(1, threads / parts.Parts.Count))).ToList();
         var server = FederatedServer.FromState(new ServerState
         {
             Options = options, Round = model.RoundsRun + 1, LastRound = model.RoundsRun + options.Rounds, RoundsRun = model.RoundsRun,
@@ -105,15 +107,8 @@ internal static class ModelExtension
             Normalisation = model.Normalisation, Theta = model.Theta, Prototypes = model.Prototypes, Masses = model.Masses,
             Shared = model.SharedPrototypes, LastObjective = double.NaN, Latest = [],
         });
-        var engine = new RoundEngine(channels.Cast<IClientChannel>().ToList(), Math.Max(1, settings.Threads));
+        var engine = new RoundEngine(channels.Cast<IClientChannel>().ToList(), threads);
         var run = await engine.ContinueAsync(server, stopped: false, roundsRun: 0, settings.Progress, settings.Cancel);
-        var output = new Embedding(z.Rows, z.Cols);
-        for (int c = 0; c < channels.Count; c++)
-        {
-            var rows = parts.Parts[c].Rows;
-            var refined = channels[c].Refined!;
-            for (int r = 0; r < rows.Length; r++) refined.RowReadOnly(r).CopyTo(output.Row(rows[r]));
-        }
         var updated = RefinementModel.FromRun(options, model.Normalisation, run.Final, channels.Select(c => new BatchParameters
         {
             Batch = c.ClientId, Cells = c.Trainer.CellCount, Training = BatchTraining.Federated, Film = (float[])c.Trainer.Film.Clone(),

@@ -86,7 +86,7 @@ public sealed record RefinementModel
     /// The refined embedding of cells of batches the model knows, without training: bitwise what
     /// the refinement gave those cells. Every batch in <paramref name="batches"/> must be known.
     /// </summary>
-    public Embedding Transform(Embedding z, Categorical batches, string source = "input")
+    public Embedding Transform(Embedding z, Categorical batches, string source = "input", int threads = 1)
     {
         var parts = Check(z, batches, source);
         var unknown = parts.Batches.Where(b => Find(b) is null).ToList();
@@ -94,7 +94,7 @@ public sealed record RefinementModel
             throw new InputError($"{source}: {Quote(unknown)} of column '{batches.Name}' {(unknown.Count == 1 ? "is" : "are")} not in the model, which knows {Quote(Batches.Select(b => b.Batch))}; " +
                                  "new batches join a model by extension (extend).");
         var output = new Embedding(z.Rows, z.Cols);
-        foreach (var part in parts.Parts) AdapterOf(Find(part.Batch)!).Apply(z, part.Rows, Normalisation, output);
+        foreach (var part in parts.Parts) AdapterOf(Find(part.Batch)!).Apply(z, part.Rows, Normalisation, output, threads);
         return output;
     }
 
