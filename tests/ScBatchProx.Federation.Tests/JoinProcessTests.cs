@@ -11,7 +11,7 @@ public class JoinProcessTests
 {
     static readonly TimeSpan Long = TimeSpan.FromSeconds(180);
 
-    static (SimulatedData Sim, string Path) WriteData(TempDir dir, int cells)
+    internal static (SimulatedData Sim, string Path) WriteData(TempDir dir, int cells)
     {
         var sim = Simulator.Generate(new SimulationOptions { Cells = cells, Batches = 3, Seed = 21 });
         var path = dir.File("site.h5ad");
@@ -20,15 +20,15 @@ public class JoinProcessTests
         return (sim, path);
     }
 
-    static CliProcess Serve(string name, params string[] extra) =>
+    internal static CliProcess Serve(string name, params string[] extra) =>
         new(name, ["serve", "--listen", "http://127.0.0.1:0", "--clients", "3", .. extra]);
 
-    static CliProcess Join(string url, string data, string batch, string output, params string[] extra) =>
+    internal static CliProcess Join(string url, string data, string batch, string output, params string[] extra) =>
         new("join " + batch, ["join", data, "--server", url, "--embed", "X_sim", "--batch", "batch", "--batches", batch, "--out", output, .. extra]);
 
-    static Embedding Read(string path, string key) { using var f = AnnDataFile.Open(path); return f.ReadObsm(key); }
+    internal static Embedding Read(string path, string key) { using var f = AnnDataFile.Open(path); return f.ReadObsm(key); }
 
-    static void AssertRowsEqual(Embedding expected, Embedding actual, int[] rows)
+    internal static void AssertRowsEqual(Embedding expected, Embedding actual, int[] rows)
     {
         foreach (var i in rows) Assert.True(expected.RowReadOnly(i).SequenceEqual(actual.RowReadOnly(i)), $"row {i} differs");
     }
