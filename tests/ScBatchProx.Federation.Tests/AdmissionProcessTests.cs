@@ -17,7 +17,7 @@ public class AdmissionProcessTests
         var (sim, data) = JoinProcessTests.WriteData(dir, 900);
         var expected = await Refiner.FitAsync(sim.Embedding, sim.Batch, new RefineOptions { Rounds = 3, Seed = 4 }, new FitSettings { Threads = 2 });
         using var serve = JoinProcessTests.Serve("serve", "--rounds", "3", "--seed", "4");
-        var url = serve.WaitForLine(@"listening on (http://127\.0\.0\.1:\d+)", TimeSpan.FromSeconds(60)).Groups[1].Value;
+        var url = JoinProcessTests.PlainUrl(serve);
         var parts = InProcessTransportTests.Split(sim.Batch);
         string taken = parts[0].Id;
         var joins = new List<CliProcess> { JoinProcessTests.Join(url, data, taken, dir.File("first.h5ad")) };
@@ -46,7 +46,7 @@ public class AdmissionProcessTests
         using var dir = new TempDir();
         var (_, data) = JoinProcessTests.WriteData(dir, 600);
         using var serve = new CliProcess("serve", "serve", "--listen", "http://127.0.0.1:0", "--clients", "1", "--round-timeout", "5s");
-        var url = serve.WaitForLine(@"listening on (http://127\.0\.0\.1:\d+)", TimeSpan.FromSeconds(60)).Groups[1].Value;
+        var url = JoinProcessTests.PlainUrl(serve);
         // every batch of the file: three clients for a server that expects one
         using var join = new CliProcess("join", "join", data, "--server", url, "--embed", "X_sim", "--batch", "batch", "--out", dir.File("out.h5ad"));
         Assert.True(await join.WaitForExitAsync(Prompt) == 2, join.Output);

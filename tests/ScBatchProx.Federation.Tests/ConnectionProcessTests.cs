@@ -47,7 +47,7 @@ public class ConnectionProcessTests
         using var dir = new TempDir();
         var (_, data) = JoinProcessTests.WriteData(dir, 300);
         using var serve = JoinProcessTests.Serve("serve");   // waits for 3 clients: the site is admitted, then waits
-        var url = serve.WaitForLine(@"listening on (http://127\.0\.0\.1:\d+)", TimeSpan.FromSeconds(60)).Groups[1].Value;
+        var url = JoinProcessTests.PlainUrl(serve);
         using var join = JoinProcessTests.Join(url, data, "batch1", dir.File("out.h5ad"), "--connect-for", "2s", "--retry-for", "8s");
         serve.WaitForLine("client 'batch1' connected", TimeSpan.FromSeconds(120));
         join.WaitForLine("batch1: joined the run at", TimeSpan.FromSeconds(30));

@@ -25,7 +25,7 @@ public sealed class LoopbackRelay : IDisposable
     }
 
     public int Port { get; }
-    /// <summary>Connections cut so far.</summary>
+    /// <summary>Cuts that reset at least one open connection.</summary>
     public int Cuts { get; private set; }
 
     async Task AcceptAsync()
@@ -67,21 +67,27 @@ public sealed class LoopbackRelay : IDisposable
         catch (Exception e) when (e is SocketException or ObjectDisposedException) { }
     }
 
-    /// <summary>Resets both ends of every open connection.</summary>
+    /// <summary>Resets both ends of every open connection; counted in <see cref="Cuts"/> when there was one.</summary>
     public void Cut()
     {
+        if (ResetAll() > 0) Cuts++;
+    }
+
+    int ResetAll()
+    {
+        int reset = 0;
         foreach (var s in _open.Keys)
         {
-            try { s.LingerState = new LingerOption(true, 0); s.Close(); }   // linger 0: an RST, not an orderly close
+            try { s.LingerState = new LingerOption(true, 0); s.Close(); reset++; }   // linger 0: an RST, not an orderly close
             catch (ObjectDisposedException) { }
         }
-        Cuts++;
+        return reset;
     }
 
     public void Dispose()
     {
         _stop.Cancel();
         _listener.Stop();
-        Cut();
+        ResetAll();
     }
 }

@@ -49,21 +49,12 @@ public class SecurityProcessTests
     public async Task BadTokenBadCertificatesAndMalformedUpdatesAreRejectedAndTheRunCompletes()
     {
         using var dir = new TempDir();
-        var serverCa = TestCerts.Ca("test server CA");
-        var clientCa = TestCerts.Ca("test client CA");
-        var rogueCa = TestCerts.Ca("rogue CA");
-        var (serverCrt, serverKey) = TestCerts.WritePem(TestCerts.Leaf(serverCa, "coordinator", server: true), dir.Path, "server");
-        File.WriteAllText(dir.File("server-ca.pem"), serverCa.ExportCertificatePem());
-        File.WriteAllText(dir.File("client-ca.pem"), clientCa.ExportCertificatePem());
-        File.WriteAllText(dir.File("rogue-ca.pem"), rogueCa.ExportCertificatePem());
-        var goodClient = TestCerts.Leaf(clientCa, "site", server: false);
-        var (goodCrt, goodKey) = TestCerts.WritePem(goodClient, dir.Path, "client");
-        var (rogueCrt, rogueKey) = TestCerts.WritePem(TestCerts.Leaf(rogueCa, "intruder", server: false), dir.Path, "rogue");
+        var pki = TestPki.Write(dir.Path);
         File.WriteAllText(dir.File("token"), "s3cret-token\n");
 
         using var serve = new CliProcess("serve", "serve", "--listen", "https://127.0.0.1:0", "--clients", "3", "--min-clients", "2",
-            "--round-timeout", "2s", "--rounds", "6", "--tol", "0", "--seed", "1", "--tls-cert", serverCrt, "--tls-key", serverKey,
-            "--client-ca", dir.File("client-ca.pem"), "--token-file", dir.File("token"), "--model-out", dir.File("model.json"));
+            "--round-timeout", "2s", "--rounds", "6", "--tol", "0", "--seed", "1", "--tls-cert", pki.ServerCert, "--tls-key", pki.ServerKey,
+            "--client-ca", pki.ClientCa, "--token-file", dir.File("token"), "--model-out", dir.File("model.json"));
         var url = new Uri(serve.WaitForLine(@"listening on (https://127\.0\.0\.1:\d+)", TimeSpan.FromSeconds(60)).Groups[1].Value);
 
         var sim = Simulator.Generate(new SimulationOptions { Cells = 900, Batches = 3, Seed = 2 });
@@ -71,7 +62,7 @@ public class SecurityProcessTests
         BatchClient Client(int i) => new(parts[i].Id, sim.Embedding.SelectRows(parts[i].Rows));
         SiteSettings Settings(string? token = "s3cret-token", string? ca = null, string? crt = null, string? key = null, double retry = 30) => new()
         {
-            Server = url, Token = token, CaFile = ca ?? dir.File("server-ca.pem"), CertFile = crt ?? goodCrt, KeyFile = key ?? goodKey,
+            Server = url, Token = token, CaFile = ca ?? pki.ServerCa, CertFile = crt ?? pki.ClientCert, KeyFile = key ?? pki.ClientKey,
             RetryFor = TimeSpan.FromSeconds(retry),
         };
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(150));
@@ -83,20 +74,20 @@ public class SecurityProcessTests
             Assert.Contains("bad bearer token", e.Message);
         }
         // server certificate not issued by the CA the site trusts
-        using (var s = new SiteClient(Client(0), Settings(ca: dir.File("rogue-ca.pem"))))
+        using (var s = new SiteClient(Client(0), Settings(ca: pki.RogueCa)))
         {
             var e = await Assert.ThrowsAsync<InputError>(() => s.RunAsync(timeout.Token));
             Assert.Contains("TLS", e.Message);
         }
         // client certificate not issued by --client-ca: the handshake is refused by the server
-        using (var s = new SiteClient(Client(0), Settings(crt: rogueCrt, key: rogueKey, retry: 3)))
+        using (var s = new SiteClient(Client(0), Settings(crt: pki.RogueCert, key: pki.RogueKey, retry: 3)))
             await Assert.ThrowsAsync<InputError>(() => s.RunAsync(timeout.Token));
         Assert.False(serve.HasExited, serve.Output);
 
         // two honest sites and one that sends malformed updates
         var honest = new[] { new SiteClient(Client(0), Settings()), new SiteClient(Client(1), Settings()) };
         var runs = honest.Select(h => h.RunAsync(timeout.Token)).ToList();
-        var tamper = TamperAsync(url, "s3cret-token", dir.File("server-ca.pem"), goodClient, Client(2), timeout.Token);
+        var tamper = TamperAsync(url, "s3cret-token", pki.ServerCa, pki.Client, Client(2), timeout.Token);
         serve.WaitForLine(@"round 1/6", TimeSpan.FromSeconds(60));
         using (var s = new SiteClient(new BatchClient("mallory", sim.Embedding.SelectRows(parts[0].Rows)), Settings()))
         {
@@ -126,19 +117,13 @@ public class SecurityProcessTests
     public async Task TlsAndSchemeMismatchesFailAtOnceWithOneLineOnBothSides()
     {
         using var dir = new TempDir();
-        var serverCa = TestCerts.Ca("test server CA");
-        var clientCa = TestCerts.Ca("test client CA");
-        var rogueCa = TestCerts.Ca("rogue CA");
-        var (serverCrt, serverKey) = TestCerts.WritePem(TestCerts.Leaf(serverCa, "coordinator", server: true), dir.Path, "server");
-        File.WriteAllText(dir.File("server-ca.pem"), serverCa.ExportCertificatePem());
-        File.WriteAllText(dir.File("client-ca.pem"), clientCa.ExportCertificatePem());
-        var (rogueCrt, rogueKey) = TestCerts.WritePem(TestCerts.Leaf(rogueCa, "intruder", server: false), dir.Path, "rogue");
+        var pki = TestPki.Write(dir.Path);
         var (_, data) = JoinProcessTests.WriteData(dir, 300);
-        using var tls = new CliProcess("serve tls", "serve", "--listen", "https://127.0.0.1:0", "--clients", "3", "--tls-cert", serverCrt, "--tls-key", serverKey,
-            "--client-ca", dir.File("client-ca.pem"));
+        using var tls = new CliProcess("serve tls", "serve", "--listen", "https://127.0.0.1:0", "--clients", "3", "--tls-cert", pki.ServerCert, "--tls-key", pki.ServerKey,
+            "--client-ca", pki.ClientCa);
         var secure = new Uri(tls.WaitForLine(@"listening on (https://127\.0\.0\.1:\d+)", TimeSpan.FromSeconds(60)).Groups[1].Value);
         using var plain = new CliProcess("serve plain", "serve", "--listen", "http://127.0.0.1:0", "--clients", "3");
-        var open = new Uri(plain.WaitForLine(@"listening on (http://127\.0\.0\.1:\d+)", TimeSpan.FromSeconds(60)).Groups[1].Value);
+        var open = new Uri(JoinProcessTests.PlainUrl(plain));
 
         // each site would keep trying for a minute if it took the failure for a network problem
         async Task<string> Refused(string server, string mustSay, params string[] extra)
@@ -154,9 +139,9 @@ public class SecurityProcessTests
             return lines[1];
         }
         string https = secure.ToString(), http = open.ToString();
-        await Refused(https, "refused the session: no TLS client certificate: this server requires mutual TLS", "--ca", dir.File("server-ca.pem"));
+        await Refused(https, "refused the session: no TLS client certificate: this server requires mutual TLS", "--ca", pki.ServerCa);
         await Refused(https, "refused the session: rejected TLS client certificate 'CN=intruder': not issued by this server's client CA",
-            "--ca", dir.File("server-ca.pem"), "--cert", rogueCrt, "--cert-key", rogueKey);
+            "--ca", pki.ServerCa, "--cert", pki.RogueCert, "--cert-key", pki.RogueKey);
         await Refused(https.Replace("https://", "http://"), $"speaks TLS, not plain HTTP: use {https} in --server");
         await Refused(http.Replace("http://", "https://"), $"does not speak TLS: use {http} in --server");
         Assert.False(File.Exists(dir.File("out.h5ad")));

@@ -11,8 +11,6 @@ public class ShutdownProcessTests
     static readonly TimeSpan Prompt = TimeSpan.FromSeconds(15);
     static readonly TimeSpan Long = TimeSpan.FromSeconds(180);
 
-    static string Listening(CliProcess serve) => serve.WaitForLine(@"listening on (http://127\.0\.0\.1:\d+)", TimeSpan.FromSeconds(60)).Groups[1].Value;
-
     [SkippableFact]
     public async Task CtrlCStopsAWaitingSiteAndAWaitingServer()
     {
@@ -21,7 +19,7 @@ public class ShutdownProcessTests
         var (sim, data) = JoinProcessTests.WriteData(dir, 600);
         var batch = InProcessTransportTests.Split(sim.Batch)[0].Id;
         using var serve = JoinProcessTests.Serve("serve");   // waits for 3 clients
-        var url = Listening(serve);
+        var url = JoinProcessTests.PlainUrl(serve);
         using var join = JoinProcessTests.Join(url, data, batch, dir.File("out.h5ad"));
         serve.WaitForLine($"client '{batch}' connected", Long);
 
@@ -44,7 +42,7 @@ public class ShutdownProcessTests
         var (sim, data) = JoinProcessTests.WriteData(dir, 1500);
         // rounds of 100 local epochs: the signal arrives while the sites train
         using var serve = JoinProcessTests.Serve("serve", "--rounds", "50", "--tol", "0", "--epochs", "100", "--round-timeout", "60s", "--checkpoint", dir.Path);
-        var url = Listening(serve);
+        var url = JoinProcessTests.PlainUrl(serve);
         var parts = InProcessTransportTests.Split(sim.Batch);
         var joins = parts.Select(p => JoinProcessTests.Join(url, data, p.Id, dir.File(p.Id + ".h5ad"))).ToList();
         try
