@@ -5,6 +5,8 @@ namespace ScBatchProx.Cli;
 
 public static class Program
 {
+    /// <summary>Exit code of a run that failed for a reason other than its input (an unreachable or failing server, an internal error).</summary>
+    public const int ExitFailure = 1;
     public const int ExitInputError = 2;
 
     public static async Task<int> Main(string[] args)
@@ -22,6 +24,9 @@ public static class Program
         root.Subcommands.Add(BenchmarkCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(JoinCommand.Create());
-        return await root.Parse(args).InvokeAsync();
+        // signals are handled once, by Interruption, not by System.CommandLine's own handler
+        using var signals = Interruption.Listen();
+        int code = await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }, Interruption.Token);
+        return Interruption.ExitCode ?? code;
     }
 }

@@ -12,10 +12,12 @@ public sealed class ClientRegistry
     readonly SortedDictionary<string, RemoteChannel> _channels = new(StringComparer.Ordinal);
     readonly TaskCompletionSource _full = new(TaskCreationOptions.RunContinuationsAsynchronously);
     readonly int _expected;
+    readonly TimeSpan _setupAbsence;
     readonly Action<string> _log;
     bool _closed;
 
-    public ClientRegistry(int expected, Action<string> log) { _expected = expected; _log = log; }
+    /// <param name="setupAbsence">How long a client that lost its session before the rounds may stay away (see <see cref="RemoteChannel"/>).</param>
+    public ClientRegistry(int expected, TimeSpan setupAbsence, Action<string> log) { _expected = expected; _setupAbsence = setupAbsence; _log = log; }
 
     /// <summary>Completes when the expected number of distinct clients have joined.</summary>
     public Task AllJoined => _full.Task;
@@ -27,7 +29,7 @@ public sealed class ClientRegistry
     {
         lock (_lock)
         {
-            foreach (var id in ids) _channels.TryAdd(id, new RemoteChannel(id, _log));
+            foreach (var id in ids) _channels.TryAdd(id, new RemoteChannel(id, _setupAbsence, _log));
             _closed = true;
         }
         _full.TrySetResult();
@@ -40,8 +42,8 @@ public sealed class ClientRegistry
             if (_channels.TryGetValue(clientId, out var known)) return known;
             if (_closed)
                 throw new RpcException(new Status(StatusCode.PermissionDenied,
-                    $"unknown client id '{clientId}': this run's clients are {string.Join(", ", _channels.Keys.Select(k => "'" + k + "'"))}"));
-            var ch = new RemoteChannel(clientId, _log);
+                    $"unknown client id '{clientId}': the run already has all {_channels.Count} client(s) it expects ({string.Join(", ", _channels.Keys.Select(k => "'" + k + "'"))})"));
+            var ch = new RemoteChannel(clientId, _setupAbsence, _log);
             _channels.Add(clientId, ch);
             _log($"client '{clientId}' joined ({_channels.Count} of {_expected})");
             if (_channels.Count >= _expected) { _closed = true; _full.TrySetResult(); }

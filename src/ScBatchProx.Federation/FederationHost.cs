@@ -1,12 +1,14 @@
+using System.IO.Pipelines;
 using System.Net;
-using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using ScBatchProx.Data;
 using ScBatchProx.Core.Federation;
@@ -62,7 +64,7 @@ public sealed class FederationHost : IAsyncDisposable
     FederationHost(WebApplication app, ServerSettings s, RefineOptions o, ClientRegistry registry, Action<string> log, Checkpoint? resume, Uri address)
     { _app = app; _settings = s; _options = o; _registry = registry; _log = log; _resumeFrom = resume; Address = address; }
 
-    /// <summary>The address actually bound (the port filled in when 0 was asked).</summary>
+    /// <summary>Where a client on this machine reaches the server: the bound address (port filled in when 0 was asked), loopback when bound to every interface.</summary>
     public Uri Address { get; }
     public ClientRegistry Registry => _registry;
 
@@ -89,6 +91,7 @@ public sealed class FederationHost : IAsyncDisposable
 
         var cert = tls ? Tls.LoadPair(s.TlsCert!, s.TlsKey!) : null;
         var clientCa = s.ClientCa is null ? null : Tls.LoadBundle(s.ClientCa);
+        if (s.ModelOut != null) AtomicFile.CheckWritable(s.ModelOut);   // before the run, not after it
 
         Checkpoint? resume = null;
         if (s.Resume)
@@ -106,17 +109,20 @@ public sealed class FederationHost : IAsyncDisposable
             else log($"no checkpoint at {s.CheckpointFile}; starting a new run");
         }
 
-        var registry = new ClientRegistry(s.Clients, log);
+        var registry = new ClientRegistry(s.Clients, s.RoundTimeout, log);
         if (resume != null) registry.Preregister(resume.State.Counts.Keys);
         var serverLog = new ServerLog(log);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        // the caller owns SIGINT/SIGTERM and stops the run through its token; the default console
+        // lifetime would swallow them to stop only the web host, leaving the run waiting forever
+        builder.Services.AddSingleton<IHostLifetime, CallerLifetime>();
         builder.Services.AddSingleton(registry);
         builder.Services.AddSingleton(serverLog);
-        builder.Services.AddSingleton(new TokenCheck(s.Token));
+        builder.Services.AddSingleton(new AccessPolicy(s.Token, clientCa));
         builder.Services.AddGrpc(o =>
         {
-            o.Interceptors.Add<TokenInterceptor>();
+            o.Interceptors.Add<AccessInterceptor>();
             o.MaxReceiveMessageSize = 256 * 1024 * 1024;
             o.MaxSendMessageSize = 256 * 1024 * 1024;
             o.EnableDetailedErrors = true;
@@ -129,78 +135,87 @@ public sealed class FederationHost : IAsyncDisposable
             k.Listen(ip, url.Port, lo =>
             {
                 lo.Protocols = HttpProtocols.Http2;
+                lo.Use(RequireScheme(tls, log));
                 if (cert is null) return;
                 lo.UseHttps(new HttpsConnectionAdapterOptions
                 {
                     ServerCertificate = cert,
-                    ClientCertificateMode = clientCa is null ? ClientCertificateMode.NoCertificate : ClientCertificateMode.RequireCertificate,
-                    ClientCertificateValidation = clientCa is null ? null : (c, _, _) =>
-                    {
-                        if (Tls.ChainsTo(c, clientCa, out var why)) return true;
-                        log($"rejected TLS client certificate '{c.Subject}': {why}");
-                        return false;
-                    },
+                    // any certificate passes the handshake; AccessInterceptor refuses the calls of a
+                    // client without one from the client CA, with a reason both sides see
+                    ClientCertificateMode = clientCa is null ? ClientCertificateMode.NoCertificate : ClientCertificateMode.AllowCertificate,
+                    ClientCertificateValidation = clientCa is null ? null : (_, _, _) => true,
                 });
             });
         });
         var app = builder.Build();
         app.MapGrpcService<FederationService>();
-        await app.StartAsync(cancel);
-        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        var address = new UriBuilder(bound) { Host = url.Host is "0.0.0.0" or "*" or "+" ? "127.0.0.1" : url.Host }.Uri;
-        log($"listening on {address.GetLeftPart(UriPartial.Authority)} ({(tls ? clientCa is null ? "TLS" : "mutual TLS" : "plain HTTP")}, {(s.Token is null ? "no token" : "bearer token required")}), waiting for {s.Clients} client(s)");
+        try { await app.StartAsync(cancel); }
+        catch (IOException e)
+        {
+            await app.DisposeAsync();
+            throw InputError.ForOption(nameof(s.Listen), $"{{option}} {url.GetLeftPart(UriPartial.Authority)}: cannot listen there: {e.InnerException?.Message ?? e.Message}");
+        }
+        var bound = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        var any = IPAddress.Parse(bound.Host.Trim('[', ']')) is var b && (b.Equals(IPAddress.Any) || b.Equals(IPAddress.IPv6Any));
+        var address = any ? new UriBuilder(bound) { Host = b.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? "[::1]" : "127.0.0.1" }.Uri : bound;
+        log($"listening on {bound.GetLeftPart(UriPartial.Authority)}{(any ? ", every interface" : "")} ({(tls ? clientCa is null ? "TLS" : "mutual TLS" : "plain HTTP")}, " +
+            $"{(s.Token is null ? "no token" : "bearer token required")}), waiting for {s.Clients} client(s)");
         return new FederationHost(app, s, options, registry, log, resume, address);
     }
 
-    /// <summary>Waits for the clients, runs (or resumes) the rounds, delivers the final step and writes the model.</summary>
+    /// <summary>
+    /// Closes, with a log line, a connection whose first byte shows the other scheme: plain HTTP/2
+    /// sent to a TLS endpoint, or a TLS handshake (record type 0x16) sent to a plain one. Left to
+    /// Kestrel, either fails without a word on this side.
+    /// </summary>
+    static Func<ConnectionDelegate, ConnectionDelegate> RequireScheme(bool tls, Action<string> log) => next => async connection =>
+    {
+        var input = connection.Transport.Input;
+        ReadResult read;
+        try { read = await input.ReadAsync(connection.ConnectionClosed); }
+        catch (Exception e) when (e is OperationCanceledException or IOException) { return; }
+        var buffer = read.Buffer;
+        bool empty = buffer.IsEmpty;
+        bool speaksTls = !empty && buffer.FirstSpan[0] == 0x16;
+        input.AdvanceTo(buffer.Start);   // only peeked: the next layer reads the same bytes
+        if (empty) return;
+        if (speaksTls == tls) { await next(connection); return; }
+        log(tls ? $"closed a connection from {connection.RemoteEndPoint}: it speaks plain HTTP to this TLS server (the site must use an https:// URL)"
+                : $"closed a connection from {connection.RemoteEndPoint}: it starts a TLS handshake with this plain-HTTP server (the site must use an http:// URL)");
+    };
+
+    /// <summary>
+    /// Waits for the clients, runs (or resumes) the rounds, delivers the final step and writes the
+    /// model. When <paramref name="cancel"/> fires, the connected clients are told the run was
+    /// cancelled, the last checkpoint stays, and the method throws <see cref="OperationCanceledException"/>.
+    /// </summary>
     public async Task<FederatedRunResult> RunAsync(IProgress<RoundProgress>? progress = null, CancellationToken cancel = default)
     {
         var started = System.Diagnostics.Stopwatch.StartNew();
-        if (_resumeFrom is null)
-        {
-            var wait = _registry.AllJoined;
-            try { await (_settings.JoinTimeout is TimeSpan jt ? wait.WaitAsync(jt, cancel) : wait.WaitAsync(cancel)); }
-            catch (TimeoutException) { throw new InvalidOperationException($"only {_registry.Channels.Count} of {_settings.Clients} clients joined within {_settings.JoinTimeout}."); }
-        }
-        var channels = _registry.Channels;
-        var settings = new EngineSettings
-        {
-            MaxParallel = Math.Max(1, channels.Count), RoundTimeout = _settings.RoundTimeout,
-            MinClients = _settings.MinClients ?? channels.Count, Log = _log, AfterRound = Checkpointer(),
-        };
-        var engine = new RoundEngine(channels.Cast<IClientChannel>().ToList(), settings);
         EngineResult run;
-        try
+        try { run = await RunRoundsAsync(progress, cancel); }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
-            if (_resumeFrom is { } cp)
-            {
-                var server = FederatedServer.FromState(cp.State);
-                var setup = server.SetupMessage();
-                foreach (var ch in channels) ch.SetSetup(setup);
-                // give the clients one round timeout to reconnect before the first resumed round
-                using (var reconnect = CancellationTokenSource.CreateLinkedTokenSource(cancel))
-                {
-                    reconnect.CancelAfter(_settings.RoundTimeout);
-                    while (!reconnect.IsCancellationRequested && channels.Any(c => !c.IsConnected))
-                        await Task.Delay(100, CancellationToken.None);
-                }
-                run = await engine.ContinueAsync(server, cp.Stopped, cp.RoundsRun, progress, cancel);
-            }
-            else run = await engine.RunAsync(_options, progress, cancel);
+            _log("run cancelled" + (_settings.CheckpointFile is { } f && File.Exists(f) ? $"; the checkpoint {f} is kept for a resumed run" : "") + "; telling the clients");
+            await EndAllAsync(false, "the coordinator was stopped; the run is cancelled");
+            throw;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             _log($"run failed: {e.Message}");
-            await Task.WhenAll(channels.Select(c => c.EndAsync(false, "the run failed: " + e.Message, TimeSpan.FromSeconds(5))));
+            await EndAllAsync(false, "the run failed: " + e.Message);
+            // run-level failures: too few clients joined or answered, a client answered as another or stayed away from the setup
+            if (e is InvalidOperationException or InvalidDataException or FederationException) throw new FederationException("the run failed: " + e.Message, e);
             throw;
         }
+        var channels = _registry.Channels;
 
         // clients that missed the final step get it when they reconnect, for one more round timeout
         var missed = channels.Where(c => !run.MeanShift.ContainsKey(c.ClientId)).ToList();
         var shifts = new Dictionary<string, double>(run.MeanShift, StringComparer.Ordinal);
         if (missed.Count > 0)
         {
-            _log($"waiting up to {_settings.RoundTimeout} for {string.Join(", ", missed.Select(m => m.ClientId))} to collect the final parameters");
+            _log($"waiting up to {Durations.Format(_settings.RoundTimeout)} for {string.Join(", ", missed.Select(m => m.ClientId))} to collect the final parameters");
             await Task.WhenAll(missed.Select(async c =>
             {
                 using var t = CancellationTokenSource.CreateLinkedTokenSource(cancel);
@@ -211,7 +226,7 @@ public sealed class FederationHost : IAsyncDisposable
         }
         var missedFinal = channels.Where(c => !shifts.ContainsKey(c.ClientId)).Select(c => c.ClientId).ToList();
         foreach (var id in missedFinal) _log($"client '{id}' never collected the final parameters; it can rerun join against a resumed server (--resume)");
-        await Task.WhenAll(channels.Select(c => c.EndAsync(true, "run complete", TimeSpan.FromSeconds(5))));
+        await EndAllAsync(true, "run complete");
 
         // FiLM parameters never leave a site: the coordinator's model holds the global part and each
         // batch's cell count; a site's own FiLM is in the model it writes itself.
@@ -225,6 +240,44 @@ public sealed class FederationHost : IAsyncDisposable
         var result = run with { MeanShift = shifts };
         return new FederatedRunResult(result, model, started.Elapsed, missedFinal);
     }
+
+    /// <summary>Waits for the clients, then runs the rounds, or continues them from the checkpoint.</summary>
+    async Task<EngineResult> RunRoundsAsync(IProgress<RoundProgress>? progress, CancellationToken cancel)
+    {
+        if (_resumeFrom is null)
+        {
+            var wait = _registry.AllJoined;
+            try { await (_settings.JoinTimeout is TimeSpan jt ? wait.WaitAsync(jt, cancel) : wait.WaitAsync(cancel)); }
+            catch (TimeoutException)
+            {
+                throw new FederationException($"only {_registry.Channels.Count} of {_settings.Clients} clients joined within {Durations.Format(_settings.JoinTimeout!.Value)}.");
+            }
+        }
+        var channels = _registry.Channels;
+        var settings = new EngineSettings
+        {
+            MaxParallel = Math.Max(1, channels.Count), RoundTimeout = _settings.RoundTimeout,
+            MinClients = _settings.MinClients ?? channels.Count, Log = _log, AfterRound = Checkpointer(),
+        };
+        var engine = new RoundEngine(channels.Cast<IClientChannel>().ToList(), settings);
+        if (_resumeFrom is not { } cp) return await engine.RunAsync(_options, progress, cancel);
+
+        var server = FederatedServer.FromState(cp.State);
+        var setup = server.SetupMessage();
+        foreach (var ch in channels) ch.SetSetup(setup);
+        // give the clients one round timeout to reconnect before the first resumed round
+        using (var reconnect = CancellationTokenSource.CreateLinkedTokenSource(cancel))
+        {
+            reconnect.CancelAfter(_settings.RoundTimeout);
+            while (!reconnect.IsCancellationRequested && channels.Any(c => !c.IsConnected))
+                await Task.Delay(100, CancellationToken.None);
+        }
+        return await engine.ContinueAsync(server, cp.Stopped, cp.RoundsRun, progress, cancel);
+    }
+
+    /// <summary>Ends every connected client's session with a Done message (bounded: a client that does not close is cut off).</summary>
+    Task EndAllAsync(bool ok, string message) =>
+        Task.WhenAll(_registry.Channels.Select(c => c.EndAsync(ok, message, TimeSpan.FromSeconds(ok ? 5 : 2))));
 
     /// <summary>Writes the checkpoint right after each aggregation, before the next round starts.</summary>
     Action<ServerState, bool>? Checkpointer()
@@ -243,4 +296,11 @@ public sealed class FederationHost : IAsyncDisposable
         try { await _app.StopAsync(stop.Token); } catch (Exception) { }
         await _app.DisposeAsync();
     }
+}
+
+/// <summary>A host lifetime that leaves process signals to the caller.</summary>
+sealed class CallerLifetime : IHostLifetime
+{
+    public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -25,11 +25,19 @@ internal sealed class FederationService(ClientRegistry registry, ServerLog log) 
         catch (RpcException e) { log.Write($"refused session from {context.Peer}: {e.Status.Detail}"); throw; }
 
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
-        var connection = new Connection(join.ClientId, responses, join.HasSetup, cancel, context.Peer);
-        channel.Attach(connection);
+        // a client without an instance id (an older build) counts as a process of its own
+        string instance = join.Instance.Length > 0 ? join.Instance : Guid.NewGuid().ToString("N");
+        var connection = new Connection(join.ClientId, instance, responses, join.HasSetup, cancel, context.Peer);
+        if (channel.Attach(connection) is { } refusal)
+        {
+            log.Write($"refused session from {context.Peer}: {refusal}");
+            throw new RpcException(new Status(StatusCode.AlreadyExists, refusal));
+        }
         log.Write($"client '{join.ClientId}' connected from {context.Peer}{(join.HasSetup ? " (holds the setup state)" : "")}");
         try
         {
+            // acknowledged at once: the engine may have nothing to send for a while
+            await connection.AcknowledgeAsync(context);
             while (await requests.MoveNext(cancel.Token))
             {
                 var m = requests.Current;
@@ -54,16 +62,18 @@ internal sealed class FederationService(ClientRegistry registry, ServerLog log) 
     }
 }
 
-/// <summary>Rejects calls without the configured bearer token (metadata "authorization: Bearer ...").</summary>
-internal sealed class TokenInterceptor(TokenCheck check, ServerLog log) : Grpc.Core.Interceptors.Interceptor
+/// <summary>
+/// Rejects calls, before the service sees them, whose TLS client certificate is missing or not
+/// issued by the client CA (mutual TLS), or that lack the configured bearer token (metadata
+/// "authorization: Bearer ..."). The certificate is judged here rather than in the TLS handshake
+/// so that both sides learn the reason: a refused handshake reaches the client as an opaque
+/// connection failure, and Kestrel does not report a missing certificate at all.
+/// </summary>
+internal sealed class AccessInterceptor(AccessPolicy policy, ServerLog log) : Grpc.Core.Interceptors.Interceptor
 {
     void Check(ServerCallContext context)
     {
-        if (check.Token is null) return;
-        var header = context.RequestHeaders.GetValue("authorization");
-        string? why = header is null ? "no bearer token" : !header.StartsWith("Bearer ", StringComparison.Ordinal) ? "authorization is not a bearer token"
-            : !check.Matches(header["Bearer ".Length..].Trim()) ? "bad bearer token" : null;
-        if (why is null) return;
+        if (policy.Refusal(context) is not { } why) return;
         log.Write($"rejected call {context.Method} from {context.Peer}: {why}");
         throw new RpcException(new Status(StatusCode.Unauthenticated, why));
     }
@@ -81,12 +91,26 @@ internal sealed class TokenInterceptor(TokenCheck check, ServerLog log) : Grpc.C
     { Check(context); return continuation(requestStream, responseStream, context); }
 }
 
-internal sealed class TokenCheck(string? token)
+/// <summary>Who may call: a client certificate issued by <c>clientCa</c> (when set) and the bearer token (when set).</summary>
+internal sealed class AccessPolicy(string? token, System.Security.Cryptography.X509Certificates.X509Certificate2Collection? clientCa)
 {
-    readonly byte[]? _bytes = token is null ? null : System.Text.Encoding.UTF8.GetBytes(token);
-    public string? Token => token;
-    public bool Matches(string presented) =>
-        _bytes != null && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(_bytes, System.Text.Encoding.UTF8.GetBytes(presented));
+    readonly byte[]? _token = token is null ? null : System.Text.Encoding.UTF8.GetBytes(token);
+
+    /// <summary>Why the call is refused, or null.</summary>
+    public string? Refusal(ServerCallContext context)
+    {
+        if (clientCa != null)
+        {
+            var cert = context.GetHttpContext().Connection.ClientCertificate;
+            if (cert is null) return "no TLS client certificate: this server requires mutual TLS, with a certificate issued by its client CA";
+            if (!Tls.ChainsTo(cert, clientCa, out var problem)) return $"rejected TLS client certificate '{cert.Subject}': not issued by this server's client CA ({problem})";
+        }
+        if (_token is null) return null;
+        var header = context.RequestHeaders.GetValue("authorization");
+        return header is null ? "no bearer token" : !header.StartsWith("Bearer ", StringComparison.Ordinal) ? "authorization is not a bearer token"
+            : !System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(_token, System.Text.Encoding.UTF8.GetBytes(header["Bearer ".Length..].Trim())) ? "bad bearer token"
+            : null;
+    }
 }
 
 /// <summary>The server's log sink (one line per event).</summary>

@@ -13,6 +13,8 @@ namespace ScBatchProx.Federation;
 public static class ProtoMap
 {
     public const string ProtocolVersion = "scbatchprox-federation/2";
+    /// <summary>Response header with which the server acknowledges an admitted session (value: the client id).</summary>
+    public const string AdmittedHeader = "scbatchprox-admitted";
 
     // client -> server
 

@@ -15,23 +15,32 @@ internal sealed class Connection
 {
     readonly IServerStreamWriter<P.ServerMessage> _writer;
     readonly CancellationTokenSource _cancel;
-    readonly SemaphoreSlim _writeLock = new(1, 1);
+    readonly SemaphoreSlim _writeLock = new(0, 1);   // held until the admission is acknowledged
     readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     readonly object _lock = new();
     (P.ClientMessage.BodyOneofCase Kind, int Round, TaskCompletionSource<P.ClientMessage> Answer)? _pending;
     bool _isClosed;
 
-    public Connection(string clientId, IServerStreamWriter<P.ServerMessage> writer, bool hasSetup, CancellationTokenSource cancel, string peer)
+    public Connection(string clientId, string instance, IServerStreamWriter<P.ServerMessage> writer, bool hasSetup, CancellationTokenSource cancel, string peer)
     {
-        ClientId = clientId; _writer = writer; HasSetup = hasSetup; _cancel = cancel; Peer = peer;
+        ClientId = clientId; Instance = instance; _writer = writer; HasSetup = hasSetup; _cancel = cancel; Peer = peer;
     }
 
     public string ClientId { get; }
+    /// <summary>The client process's claim of the batch (Join.instance); the same on each of its reconnects.</summary>
+    public string Instance { get; }
     public string Peer { get; }
     /// <summary>Whether the client process holds the setup state of this run.</summary>
     public bool HasSetup { get; set; }
     public bool IsClosed { get { lock (_lock) return _isClosed; } }
     public Task Closed => _closed.Task;
+
+    /// <summary>Acknowledges the admission with the response headers; no message is written before them.</summary>
+    public async Task AcknowledgeAsync(ServerCallContext context)
+    {
+        try { await context.WriteResponseHeadersAsync(new Metadata { { ProtoMap.AdmittedHeader, ClientId } }); }
+        finally { _writeLock.Release(); }
+    }
 
     public async Task WriteAsync(P.ServerMessage message, CancellationToken cancel)
     {
@@ -108,7 +117,9 @@ internal sealed class Connection
 /// <summary>
 /// The server's <see cref="IClientChannel"/> for a client reached over gRPC. Each step sends its
 /// request on the client's current session and awaits the answer; when the session breaks it
-/// waits for the client to reconnect (until the engine's round timeout cancels it). A client that
+/// waits for the client to reconnect: in a round or the final step until the engine's round
+/// timeout cancels it; before the rounds (statistics, setup), which need every client, for
+/// <c>setupAbsence</c>, after which the run fails instead of waiting forever. A client that
 /// reconnects without the setup state (a restarted process) is sent the setup first, so it catches
 /// up before it receives the current round.
 /// </summary>
@@ -117,11 +128,12 @@ public sealed class RemoteChannel : IClientChannel
     readonly SemaphoreSlim _gate = new(1, 1);
     readonly object _lock = new();
     readonly Action<string> _log;
+    readonly TimeSpan _setupAbsence;
     Connection? _connection;
     TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
     P.ServerMessage? _setup;
 
-    public RemoteChannel(string clientId, Action<string> log) { ClientId = clientId; _log = log; }
+    public RemoteChannel(string clientId, TimeSpan setupAbsence, Action<string> log) { ClientId = clientId; _setupAbsence = setupAbsence; _log = log; }
 
     public string ClientId { get; }
     public bool IsConnected { get { lock (_lock) return _connection is { IsClosed: false }; } }
@@ -129,16 +141,24 @@ public sealed class RemoteChannel : IClientChannel
     /// <summary>The setup replayed to clients that rejoin without setup state (set by the host when resuming).</summary>
     public void SetSetup(SetupMessage setup) { lock (_lock) _setup = ProtoMap.ToProto(setup); }
 
-    internal void Attach(Connection c)
+    /// <summary>
+    /// Makes <paramref name="c"/> the client's session and returns null, or returns why it is
+    /// refused: a live session of another client process holds the batch. A reconnect of the same
+    /// process replaces its own older session, which the server may not have seen break yet.
+    /// </summary>
+    internal string? Attach(Connection c)
     {
         Connection? old;
         lock (_lock)
         {
             old = _connection;
+            if (old is { IsClosed: false } && old.Instance != c.Instance)
+                return $"batch '{ClientId}' is already taken by a live session from {old.Peer}; two sites cannot join with the same batch";
             _connection = c;
             _connected.TrySetResult();
         }
         if (old != null && old != c) { old.Close(); _log($"client '{ClientId}': an older session was replaced by the new one"); }
+        return null;
     }
 
     internal void Detach(Connection c)
@@ -154,7 +174,8 @@ public sealed class RemoteChannel : IClientChannel
         c.Close();
     }
 
-    async Task<Connection> WaitForConnectionAsync(CancellationToken cancel)
+    /// <param name="absence">How long to wait for a disconnected client; null waits until <paramref name="cancel"/>.</param>
+    async Task<Connection> WaitForConnectionAsync(TimeSpan? absence, string step, CancellationToken cancel)
     {
         while (true)
         {
@@ -165,7 +186,11 @@ public sealed class RemoteChannel : IClientChannel
                 if (_connection is { IsClosed: true }) { _connection = null; _connected = new(TaskCreationOptions.RunContinuationsAsynchronously); }
                 wait = _connected.Task;
             }
-            await wait.WaitAsync(cancel);
+            try { await (absence is TimeSpan limit ? wait.WaitAsync(limit, cancel) : wait.WaitAsync(cancel)); }
+            catch (TimeoutException)
+            {
+                throw new FederationException($"client '{ClientId}' is not connected and did not come back within {Durations.Format(absence!.Value)} for the {step}, which needs every client");
+            }
         }
     }
 
@@ -196,7 +221,7 @@ public sealed class RemoteChannel : IClientChannel
         {
             while (true)
             {
-                var c = await WaitForConnectionAsync(cancel);
+                var c = await WaitForConnectionAsync(needsSetup ? null : _setupAbsence, step, cancel);
                 try
                 {
                     P.ServerMessage? setup;

@@ -19,7 +19,10 @@ public static class Tls
             // re-import so the key is usable by SslStream on every platform
             return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
         }
-        catch (System.Security.Cryptography.CryptographicException e) { throw new InputError($"{certFile} / {keyFile}: not a PEM certificate and matching key: {e.Message}", e); }
+        catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or ArgumentException)
+        {
+            throw new InputError($"{certFile} / {keyFile}: not a PEM certificate and its matching key: {e.Message}", e);
+        }
     }
 
     /// <summary>Every certificate of a PEM file (a CA bundle).</summary>
@@ -75,4 +78,11 @@ public static class Durations
             throw new ArgumentException($"{option}: '{text}' is not a positive duration (e.g. 60s, 2m, 500ms).");
         return TimeSpan.FromSeconds(v * unit);
     }
+
+    /// <summary>The way <see cref="Parse"/> reads it, for messages: "500 ms", "30 s", "2 min", "1.5 h".</summary>
+    public static string Format(TimeSpan t) =>
+        t.TotalSeconds < 1 ? FormattableString.Invariant($"{t.TotalMilliseconds:0} ms")
+        : t.TotalMinutes < 2 ? FormattableString.Invariant($"{t.TotalSeconds:0.#} s")
+        : t.TotalHours < 2 ? FormattableString.Invariant($"{t.TotalMinutes:0.#} min")
+        : FormattableString.Invariant($"{t.TotalHours:0.#} h");
 }

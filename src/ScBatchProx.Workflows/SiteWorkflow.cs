@@ -44,7 +44,7 @@ public static class SiteWorkflow
         try
         {
             log?.Invoke($"joining {job.Connection.Server} with {sites.Count} client(s): {string.Join(", ", chosen.Select(p => $"{p.Batch} ({p.Rows.Length} cells)"))}");
-            results = await Task.WhenAll(sites.Select(s => s.RunAsync(cancel)));
+            results = await RunAllAsync(sites, cancel);
         }
         finally { foreach (var s in sites) s.Dispose(); }
 
@@ -58,6 +58,30 @@ public static class SiteWorkflow
         if (job.ModelOut is { } path) model.Save(path);
         var others = parts.Batches.Except(chosen.Select(p => p.Batch)).ToList();
         return new SiteOutcome(results, others, model, outPath);
+    }
+
+    /// <summary>
+    /// Runs the site's clients together. The output needs every one of them, so the first failure
+    /// (a batch the server refuses, a lost server) stops the others at once and is what is thrown.
+    /// </summary>
+    static async Task<SiteResult[]> RunAllAsync(IReadOnlyList<SiteClient> sites, CancellationToken cancel)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        Exception? first = null;
+        var runs = sites.Select(async s =>
+        {
+            try { return await s.RunAsync(stop.Token); }
+            catch (Exception e) when (!stop.IsCancellationRequested)
+            {
+                Interlocked.CompareExchange(ref first, e, null);
+                stop.Cancel();
+                throw;
+            }
+        }).ToList();
+        var all = Task.WhenAll(runs);
+        await ((Task)all).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (first != null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
+        return await all;
     }
 
     static List<BatchPart> Choose(BatchPartition parts, IReadOnlyList<string>? wanted, string source)

@@ -51,3 +51,25 @@ public static class TestCerts
         return (cert, key);
     }
 }
+
+/// <summary>
+/// The certificates of a mutual-TLS run as PEM files: a server CA and the server's certificate
+/// (127.0.0.1, localhost), a client CA and a site's certificate, and a rogue CA with an intruder's.
+/// </summary>
+public sealed record TestPki(string ServerCert, string ServerKey, string ServerCa, string ClientCa, string RogueCa,
+    X509Certificate2 Client, string ClientCert, string ClientKey, string RogueCert, string RogueKey)
+{
+    public static TestPki Write(string dir)
+    {
+        var serverCa = TestCerts.Ca("test server CA");
+        var clientCa = TestCerts.Ca("test client CA");
+        var rogueCa = TestCerts.Ca("rogue CA");
+        var (serverCrt, serverKey) = TestCerts.WritePem(TestCerts.Leaf(serverCa, "coordinator", server: true), dir, "server");
+        string CaFile(X509Certificate2 ca, string name) { var f = Path.Combine(dir, name); File.WriteAllText(f, ca.ExportCertificatePem()); return f; }
+        var client = TestCerts.Leaf(clientCa, "site", server: false);
+        var (clientCrt, clientKey) = TestCerts.WritePem(client, dir, "client");
+        var (rogueCrt, rogueKey) = TestCerts.WritePem(TestCerts.Leaf(rogueCa, "intruder", server: false), dir, "rogue");
+        return new(serverCrt, serverKey, CaFile(serverCa, "server-ca.pem"), CaFile(clientCa, "client-ca.pem"), CaFile(rogueCa, "rogue-ca.pem"),
+            client, clientCrt, clientKey, rogueCrt, rogueKey);
+    }
+}

@@ -11,7 +11,7 @@ public class JoinProcessTests
 {
     static readonly TimeSpan Long = TimeSpan.FromSeconds(180);
 
-    static (SimulatedData Sim, string Path) WriteData(TempDir dir, int cells)
+    internal static (SimulatedData Sim, string Path) WriteData(TempDir dir, int cells)
     {
         var sim = Simulator.Generate(new SimulationOptions { Cells = cells, Batches = 3, Seed = 21 });
         var path = dir.File("site.h5ad");
@@ -20,15 +20,18 @@ public class JoinProcessTests
         return (sim, path);
     }
 
-    static CliProcess Serve(string name, params string[] extra) =>
+    internal static CliProcess Serve(string name, params string[] extra) =>
         new(name, ["serve", "--listen", "http://127.0.0.1:0", "--clients", "3", .. extra]);
 
-    static CliProcess Join(string url, string data, string batch, string output, params string[] extra) =>
+    /// <summary>The http://127.0.0.1:PORT a 'serve' process says it listens on.</summary>
+    internal static string PlainUrl(CliProcess serve) => serve.WaitForLine(@"listening on (http://127\.0\.0\.1:\d+)", TimeSpan.FromSeconds(60)).Groups[1].Value;
+
+    internal static CliProcess Join(string url, string data, string batch, string output, params string[] extra) =>
         new("join " + batch, ["join", data, "--server", url, "--embed", "X_sim", "--batch", "batch", "--batches", batch, "--out", output, .. extra]);
 
-    static Embedding Read(string path, string key) { using var f = AnnDataFile.Open(path); return f.ReadObsm(key); }
+    internal static Embedding Read(string path, string key) { using var f = AnnDataFile.Open(path); return f.ReadObsm(key); }
 
-    static void AssertRowsEqual(Embedding expected, Embedding actual, int[] rows)
+    internal static void AssertRowsEqual(Embedding expected, Embedding actual, int[] rows)
     {
         foreach (var i in rows) Assert.True(expected.RowReadOnly(i).SequenceEqual(actual.RowReadOnly(i)), $"row {i} differs");
     }
@@ -41,7 +44,7 @@ public class JoinProcessTests
         var expected = await Refiner.FitAsync(sim.Embedding, sim.Batch, new RefineOptions { Rounds = 5, Seed = 7 }, new FitSettings { Threads = 2 });
 
         using var serve = Serve("serve", "--rounds", "5", "--seed", "7", "--round-timeout", "60s", "--model-out", dir.File("model.json"));
-        var url = serve.WaitForLine(@"listening on (http://127\.0\.0\.1:\d+)", TimeSpan.FromSeconds(60)).Groups[1].Value;
+        var url = PlainUrl(serve);
         var parts = InProcessTransportTests.Split(sim.Batch);
         var joins = parts.Select(p => Join(url, data, p.Id, dir.File(p.Id + ".h5ad"))).ToList();
         try
@@ -68,7 +71,7 @@ public class JoinProcessTests
         using var dir = new TempDir();
         var (sim, data) = WriteData(dir, 3000);
         using var serve = Serve("serve", "--rounds", "20", "--tol", "0", "--epochs", "10", "--min-clients", "2", "--round-timeout", "8s");
-        var url = serve.WaitForLine(@"listening on (http://127\.0\.0\.1:\d+)", TimeSpan.FromSeconds(60)).Groups[1].Value;
+        var url = PlainUrl(serve);
         var parts = InProcessTransportTests.Split(sim.Batch);
         var joins = parts.Select(p => Join(url, data, p.Id, dir.File(p.Id + ".h5ad"))).ToList();
         CliProcess? again = null;
@@ -103,7 +106,7 @@ public class JoinProcessTests
         var expected = await Refiner.FitAsync(sim.Embedding, sim.Batch, new RefineOptions { Rounds = 8, Tolerance = 0, LocalEpochs = 100, Seed = 3 }, new FitSettings { Threads = 2 });
 
         var first = Serve("serve 1", [.. method, "--round-timeout", "20s", "--checkpoint", dir.Path]);
-        var url = first.WaitForLine(@"listening on (http://127\.0\.0\.1:\d+)", TimeSpan.FromSeconds(60)).Groups[1].Value;
+        var url = PlainUrl(first);
         var port = new Uri(url).Port.ToString();
         var parts = InProcessTransportTests.Split(sim.Batch);
         var joins = parts.Select(p => Join(url, data, p.Id, dir.File(p.Id + ".h5ad"), "--retry-for", "60s")).ToList();

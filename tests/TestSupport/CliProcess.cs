@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 
 namespace ScBatchProx.TestSupport;
@@ -55,6 +56,25 @@ public sealed class CliProcess : IDisposable
         _p.WaitForExit();
         return _p.ExitCode;
     }
+
+    /// <summary>Sends a POSIX signal (2 = SIGINT, 15 = SIGTERM) to the process, as Ctrl-C or a supervisor would.</summary>
+    public void Signal(int signal)
+    {
+        if (kill(_p.Id, signal) != 0) throw new InvalidOperationException($"{Name}: kill({_p.Id}, {signal}) failed with errno {Marshal.GetLastPInvokeError()}");
+    }
+
+    /// <summary>
+    /// Whether this process ignores <paramref name="signal"/> (a shell starts background jobs with
+    /// SIGINT ignored); the processes it starts inherit that and never see the signal.
+    /// </summary>
+    public static bool Ignores(int signal)
+    {
+        var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
+        return line != null && (Convert.ToUInt64(line["SigIgn:".Length..].Trim(), 16) & (1UL << (signal - 1))) != 0;
+    }
+
+    [DllImport("libc", SetLastError = true)]
+    static extern int kill(int pid, int sig);
 
     public void Kill() { try { if (!_p.HasExited) _p.Kill(entireProcessTree: true); _p.WaitForExit(10_000); } catch (InvalidOperationException) { } }
 

@@ -14,6 +14,7 @@ public static class Flags
         ["Tolerance"] = "--tol", ["KMeansRestarts"] = "--kmeans-restarts", ["CompactFromRound"] = "--compact-from",
         ["LearningRate"] = "--lr", ["MiniBatch"] = "--minibatch", ["LocalEpochs"] = "--epochs", ["StepsPerRound"] = "--steps", ["StatisticsCells"] = "--stats-cells",
         ["UseFilm"] = "--no-film", ["CheckpointFile"] = "--checkpoint",
+        ["Token"] = "--token-file", ["CaFile"] = "--ca", ["CertFile"] = "--cert", ["KeyFile"] = "--cert-key",
     };
 
     public static string Of(string option)

@@ -21,12 +21,13 @@ public static class JoinCommand
         var cert = new Option<FileInfo?>("--cert") { Description = "Client certificate (PEM) for mutual TLS." };
         var certKey = new Option<FileInfo?>("--cert-key") { Description = "Private key (PEM) of --cert." };
         var insecure = new Option<bool>("--insecure") { Description = "Allow plain HTTP to a non-loopback server." };
-        var retryFor = new Option<string>("--retry-for") { Description = "Keep reconnecting this long when the server is unreachable (e.g. 2m).", DefaultValueFactory = _ => "2m" };
+        var connectFor = new Option<string>("--connect-for") { Description = "Give up when the server cannot be reached at all for this long (e.g. 30s, 5m).", DefaultValueFactory = _ => "30s" };
+        var retryFor = new Option<string>("--retry-for") { Description = "Once the server has been reached: keep reconnecting this long after losing it (e.g. 2m).", DefaultValueFactory = _ => "2m" };
         var modelOut = new Option<FileInfo?>("--model-out") { Description = "Write the site's model (the global part plus this site's FiLM parameters)." };
         var cmd = new Command("join",
             "Join a federated refinement run by 'scbatchprox serve'. Each selected batch is a client; cells never leave this machine. " +
             "Rows of the site's batches are replaced by their refined values under --key; rows of other batches in IN keep their input values.")
-        { server, batches, tokenFile, ca, cert, certKey, insecure, retryFor, modelOut };
+        { server, batches, tokenFile, ca, cert, certKey, insecure, connectFor, retryFor, modelOut };
         cells.AddTo(cmd);
         cmd.SetAction((r, ct) => CommandGuard.Run(async () =>
         {
@@ -39,16 +40,11 @@ public static class JoinCommand
                 {
                     Server = url, Token = r.GetValue(tokenFile) is FileInfo tf ? ServeCommand.ReadToken(tf.FullName) : null,
                     CaFile = r.GetValue(ca)?.FullName, CertFile = r.GetValue(cert)?.FullName, KeyFile = r.GetValue(certKey)?.FullName,
-                    Insecure = r.GetValue(insecure), RetryFor = Durations.Parse(r.GetValue(retryFor)!, "--retry-for"), Log = ServeCommand.Log,
+                    Insecure = r.GetValue(insecure), ConnectFor = Durations.Parse(r.GetValue(connectFor)!, "--connect-for"),
+                    RetryFor = Durations.Parse(r.GetValue(retryFor)!, "--retry-for"), Log = ServeCommand.Log,
                 },
             };
-            SiteOutcome outcome;
-            try { outcome = await SiteWorkflow.RunAsync(job, ServeCommand.Log, ct); }
-            catch (FederationException e)
-            {
-                Console.Error.WriteLine("error: " + e.Message);
-                return 1;
-            }
+            var outcome = await SiteWorkflow.RunAsync(job, ServeCommand.Log, ct);
             Console.Out.WriteLine($"wrote {outcome.OutputPath} (obsm '{job.Output.Key}'): refined {string.Join(", ", outcome.Clients.Select(x => $"{x.ClientId} (mean shift {x.MeanShift:G4})"))}" +
                 (outcome.OtherBatches.Count > 0 ? $"; rows of {string.Join(", ", outcome.OtherBatches)} keep their input values" : ""));
             return 0;

@@ -45,21 +45,13 @@ public static class ServeCommand
                 Token = token, Insecure = r.GetValue(insecure), ModelOut = model, CheckpointFile = cpFile, Resume = r.GetValue(resume),
                 Log = Log,
             };
-            try
-            {
-                await using var host = await FederationHost.StartAsync(settings, options, ct);
-                var result = await host.RunAsync(new LineProgress(), ct);
-                Console.Out.WriteLine($"federated run complete: {result.Run.RoundsRun} round(s){(result.Run.Converged ? " (converged)" : "")}, {result.Elapsed.TotalSeconds:F1} s");
-                foreach (var (id, shift) in result.Run.MeanShift.OrderBy(k => k.Key, StringComparer.Ordinal))
-                    Console.Out.WriteLine($"  {id}: mean shift {shift:G4}");
-                foreach (var id in result.MissedFinal) Console.Out.WriteLine($"  {id}: did not collect the final parameters");
-                return 0;
-            }
-            catch (Exception e) when (e is InvalidOperationException or InvalidDataException or IOException && !ct.IsCancellationRequested)
-            {
-                Console.Error.WriteLine("error: " + e.Message);
-                return 1;
-            }
+            await using var host = await FederationHost.StartAsync(settings, options, ct);
+            var result = await host.RunAsync(new LineProgress(), ct);
+            Console.Out.WriteLine($"federated run complete: {result.Run.RoundsRun} round(s){(result.Run.Converged ? " (converged)" : "")}, {result.Elapsed.TotalSeconds:F1} s");
+            foreach (var (id, shift) in result.Run.MeanShift.OrderBy(k => k.Key, StringComparer.Ordinal))
+                Console.Out.WriteLine($"  {id}: mean shift {shift:G4}");
+            foreach (var id in result.MissedFinal) Console.Out.WriteLine($"  {id}: did not collect the final parameters");
+            return 0;
         }));
         return cmd;
     }
