@@ -15,6 +15,7 @@ switch (args[0])
     case "metrics": return MetricsBench.Run(rest);
     case "refine": return RefineBench.Run(rest);
     case "harmony-again": return HarmonyAgainBench.Run(rest);
+    case "atlas": return AtlasBench.Run(rest);
     default:
         Console.Error.WriteLine($"unknown benchmark '{args[0]}'; known: neighbors, federation, metrics, refine, harmony-again");
         return 2;
