@@ -14,7 +14,7 @@ public sealed record BenchmarkOptions
 
     /// <summary>
     /// 90-NN search. Auto is exact up to <see cref="Neighbors.Neighbors.AutoExactMaxCells"/> cells (what the oracle
-    /// uses), NN-descent above (what scib-metrics itself does with pynndescent).
+    /// uses), the approximate partitioned search above (scib-metrics itself always searches approximately, with pynndescent).
     /// </summary>
     public NeighborMethod NeighborMethod { get; init; } = NeighborMethod.Auto;
 

@@ -92,7 +92,7 @@ public static class Benchmarker
         {
             if (n <= NeighborCount)
                 throw new ArgumentException($"{n} cells: the graph metrics need more than {NeighborCount} cells (a {NeighborCount}-NN search).");
-            graph = Timed("neighbors", () => Neighbors.Neighbors.Build(embedding, NeighborCount, options.NeighborMethod, threads));
+            graph = Timed("neighbors", () => Neighbors.Neighbors.Build(embedding, NeighborCount, options.NeighborMethod, threads, progress: Within("neighbors")));
         }
 
         if (selected.Contains(MetricSet.SilhouetteLabel) || selected.Contains(MetricSet.IsolatedLabels))
@@ -124,7 +124,7 @@ public static class Benchmarker
         }
         if (selected.Contains(MetricSet.KmeansNmi) || selected.Contains(MetricSet.KmeansAri))
         {
-            var (nmi, ari) = Timed("kmeans", () => KmeansNmiAri.Score(embedding, labels, options.KMeansSeed, threads, options.KMeansSeeds));
+            var (nmi, ari) = Timed("kmeans", () => KmeansNmiAri.Score(embedding, labels, options.KMeansSeed, threads, options.KMeansSeeds, Within("kmeans")));
             if (selected.Contains(MetricSet.KmeansNmi)) Step(MetricSet.KmeansNmi, () => nmi, announce: false);
             if (selected.Contains(MetricSet.KmeansAri)) Step(MetricSet.KmeansAri, () => ari, announce: false);
         }
