@@ -17,6 +17,8 @@ namespace ScBatchProx.Bench;
 /// </list>
 /// Usage: neighbors [--data DIR] [--n 200000] [--dims 50] [--batches 10] [--labels 20] [--k 90]
 ///        [--threads T] [--sample 2000] [--full-exact] [--no-shared] [--no-sim] [--seed S]
+///        [--method approximate|partitioned] (the approximate search of the simulated set; default NN-descent)
+///        [--h5ad FILE [--embed X_pca]]  (search that file's embedding instead of the simulated set)
 ///        [--exact-only [--margin M]]   (exact search only: Gram-filtered, and with --full-exact the
 ///                                       direct search as baseline in the same run, with a graph check)
 /// </summary>
@@ -39,6 +41,9 @@ public static class NeighborsBench
         public ulong Seed;
         public bool FullExact, NoShared, NoSim, ExactOnly;
         public int Margin = -1;
+        public NeighborMethod Method = NeighborMethod.Approximate;
+        public string? H5ad;
+        public string Embed = "X_pca";
     }
 
     static Options Parse(string[] args)
@@ -63,6 +68,9 @@ public static class NeighborsBench
                 case "--no-sim": o.NoSim = true; break;
                 case "--exact-only": o.ExactOnly = true; break;
                 case "--margin": o.Margin = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--h5ad": o.H5ad = Next(); break;
+                case "--embed": o.Embed = Next(); break;
+                case "--method": o.Method = Enum.Parse<NeighborMethod>(Next(), ignoreCase: true); break;
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
         }
@@ -123,22 +131,33 @@ public static class NeighborsBench
 
     static void Simulated(Options o)
     {
-        Console.WriteLine($"\nsimulated: {o.N} cells x {o.Dims} dims, {o.Batches} batches, {o.Labels} labels");
-        var (emb, _, _) = Simulate(o.N, o.Dims, o.Batches, o.Labels, o.Seed);
+        Embedding emb;
+        if (o.H5ad is string file)
+        {
+            using var f = AnnDataFile.Open(file);
+            emb = f.ReadObsm(o.Embed);
+            o.N = emb.Rows; o.Dims = emb.Cols;
+            Console.WriteLine($"\n{file} obsm {o.Embed}: {o.N} cells x {o.Dims} dims");
+        }
+        else
+        {
+            Console.WriteLine($"\nsimulated: {o.N} cells x {o.Dims} dims, {o.Batches} batches, {o.Labels} labels");
+            emb = Simulate(o.N, o.Dims, o.Batches, o.Labels, o.Seed).Data;
+        }
         var data = new double[emb.Data.Length];
         for (long t = 0; t < data.Length; t++) data[t] = emb.Data[t];
         Console.WriteLine($"  data ready, peak {PeakMiB():F0} MiB");
         var sw = Stopwatch.StartNew();
-        var approx = NNDescent.Search(data, o.N, o.Dims, o.K, new NNDescentOptions { Seed = o.Seed }, o.Threads);
+        var approx = Neighbors.Build(data, o.N, o.Dims, o.K, o.Method, o.Threads, new NNDescentOptions { Seed = o.Seed });
         double ta = sw.Elapsed.TotalSeconds;
-        Console.WriteLine($"  NN-descent: {ta:F1} s, peak {PeakMiB():F0} MiB");
+        Console.WriteLine($"  {o.Method}: {ta:F1} s, peak {PeakMiB():F0} MiB");
         var rng = new Random(7);
         var sample = Enumerable.Range(0, o.N).OrderBy(_ => rng.Next()).Take(Math.Min(o.Sample, o.N)).Order().ToArray();
         sw.Restart();
         var truth = ExactNeighbors.SearchSubset(data, o.N, o.Dims, sample, o.K, o.Threads);
         double ts = sw.Elapsed.TotalSeconds;
         Console.WriteLine($"  exact for {sample.Length} sampled cells: {ts:F1} s -> full exact about {ts * o.N / sample.Length:F0} s (extrapolated), peak {PeakMiB():F0} MiB");
-        Console.WriteLine($"  recall@{o.K} of NN-descent on the sample: {Recall(truth, approx, sample):F5}");
+        Console.WriteLine($"  recall@{o.K} of {o.Method} on the sample: {Recall(truth, approx, sample):F5}");
         if (o.FullExact)
         {
             sw.Restart();

@@ -17,7 +17,8 @@ switch (args[0])
     case "harmony-again": return HarmonyAgainBench.Run(rest);
     case "report": return ReportBench.Run(rest);
     case "classify": return ClassifyBench.Run(rest);
+    case "atlas": return AtlasBench.Run(rest);
     default:
-        Console.Error.WriteLine($"unknown benchmark '{args[0]}'; known: neighbors, federation, metrics, refine, harmony-again, report, classify");
+        Console.Error.WriteLine($"unknown benchmark '{args[0]}'; known: neighbors, federation, metrics, refine, harmony-again, report, classify, atlas");
         return 2;
 }

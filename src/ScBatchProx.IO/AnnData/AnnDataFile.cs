@@ -5,7 +5,9 @@ namespace ScBatchProx.IO;
 
 /// <summary>
 /// Read-only view of an AnnData .h5ad file: the obs index and columns and the obsm embeddings.
-/// Reads only what is asked for (the file is memory-mapped), so opening a large file is cheap.
+/// Reads only what is asked for (the file is memory-mapped), so opening a large file is cheap:
+/// the obs names are decoded on first use of <see cref="ObsNames"/> (a million variable-length
+/// strings take PureHDF tens of seconds), and X is never read.
 /// </summary>
 public sealed class AnnDataFile : IDisposable
 {
@@ -13,10 +15,13 @@ public sealed class AnnDataFile : IDisposable
     readonly IH5Group _obs;
     readonly IH5Group? _obsm;
 
+    readonly Lazy<string[]> _obsNames;
+
     public string Path => _input.Path;
-    public int NObs => ObsNames.Length;
-    /// <summary>The obs index (cell ids), from the dataset named by the obs group's <c>_index</c> attribute.</summary>
-    public string[] ObsNames { get; }
+    /// <summary>Cells: the length of the obs index.</summary>
+    public int NObs { get; }
+    /// <summary>The obs index (cell ids), from the dataset named by the obs group's <c>_index</c> attribute; read on first use.</summary>
+    public string[] ObsNames => _obsNames.Value;
     /// <summary>obs column names in file order (the <c>column-order</c> attribute when present).</summary>
     public IReadOnlyList<string> ObsColumns { get; }
     public IReadOnlyList<string> ObsmKeys { get; }
@@ -29,9 +34,14 @@ public sealed class AnnDataFile : IDisposable
             ?? throw InputError.For(Path, "obs", "is missing or not a group (is this an AnnData .h5ad file written by anndata >= 0.7?).");
         _obsm = input.Guard("obsm", () => root.LinkExists("obsm") ? root.Group("obsm") : null);
         var indexName = input.Guard("obs", () => _obs.AttributeExists("_index") ? _obs.Attribute("_index").Read<string>() : "_index");
-        ObsNames = input.Guard("obs", () => _obs.LinkExists(indexName)
-            ? ObsColumnDecoder.Strings(_obs.Dataset(indexName)).Select(s => s ?? "").ToArray()
+        var index = input.Guard("obs", () => _obs.LinkExists(indexName) && _obs.Get(indexName) is IH5Dataset d
+            ? d
             : throw InputError.For(Path, "obs", $"has no index dataset '{indexName}'."));
+        NObs = input.Guard("obs", () => index.Space.Dimensions is [var length]
+            ? checked((int)length)
+            : throw InputError.For(Path, "obs", $"index '{indexName}' is not one-dimensional."));
+        _obsNames = new Lazy<string[]>(() => input.Guard("obs", () =>
+            ObsColumnDecoder.Strings(index).Select(s => s ?? "").ToArray()));
         ObsColumns = input.Guard("obs", () => ColumnOrder(indexName));
         ObsmKeys = input.Guard("obsm", () => _obsm?.Children().Select(c => c.Name).ToArray() ?? []);
     }
@@ -100,10 +110,10 @@ public sealed class AnnDataFile : IDisposable
     {
         if (!ObsColumns.Contains(name) && !_obs.LinkExists(name))
             throw InputError.For(Path, name, $"no such obs column; obs columns present: {List(ObsColumns)}.");
-        var values = ObsColumnDecoder.Values(_input.Root, _obs, name);
-        if (values.Length != NObs)
-            throw InputError.For(Path, name, $"obs column has {values.Length} values but obs has {NObs} cells.");
-        return Categorical.FromStrings(name, values);
+        var column = ObsColumnDecoder.Column(_input.Root, _obs, name);
+        if (column.Length != NObs)
+            throw InputError.For(Path, name, $"obs column has {column.Length} values but obs has {NObs} cells.");
+        return column;
     });
 
     /// <summary>The string scalars under uns/<paramref name="group"/> (empty when the group is absent); other members are skipped.</summary>

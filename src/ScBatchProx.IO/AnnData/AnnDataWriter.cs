@@ -1,4 +1,5 @@
 using PureHDF;
+using PureHDF.Selections;
 using ScBatchProx.Data;
 
 namespace ScBatchProx.IO;
@@ -47,11 +48,57 @@ public static class AnnDataWriter
                 throw new ArgumentException($"obsm['{key}'] has {embedding.Rows} rows for {obsNames.Length} cells.", nameof(obsm));
             obsmGroup[key] = AnnDataEncoding.DenseArray(embedding, asFloat64: false);
         }
+        var root = NewRoot(AnnDataEncoding.DataFrame(obsNames, obsColumns), obsmGroup, unsStrings, outputPath);
+        AtomicFile.Write(outputPath, temp => root.Write(temp));
+    }
+
+    /// <summary>
+    /// Writes a new minimal AnnData file like <see cref="WriteNew"/> with one float32 obsm
+    /// embedding, whose rows, obs names and categorical codes arrive in consecutive blocks, so only
+    /// one block is in memory at a time (an atlas of 1e7 cells x 50 dims holds 2 GB of floats).
+    /// The blocks must cover rows 0..n-1 in order and carry one code array per column of
+    /// <paramref name="obsColumns"/> (name and categories).
+    /// </summary>
+    public static void WriteNewStreamed(string outputPath, string obsmKey, int cells, int dims,
+        IReadOnlyList<(string Name, string[] Categories)> obsColumns, IEnumerable<ObsBlock> blocks,
+        IReadOnlyDictionary<string, string>? unsStrings = null)
+    {
+        CheckName(obsmKey, outputPath);
+        var index = AnnDataEncoding.DeferredStringArray(cells);
+        var embedding = AnnDataEncoding.DeferredDenseArray(cells, dims);
+        var columns = obsColumns.Select(c => (c.Name, Encoded: AnnDataEncoding.DeferredCategorical(c.Categories, cells))).ToList();
+        var obsmGroup = AnnDataEncoding.Dict();
+        obsmGroup[obsmKey] = embedding;
+        var obs = AnnDataEncoding.DataFrame(index, columns.Select(c => (c.Name, c.Encoded.Group)).ToList());
+        var root = NewRoot(obs, obsmGroup, unsStrings, outputPath);
+        AtomicFile.Write(outputPath, temp =>
+        {
+            using var writer = root.BeginWrite(temp);
+            int next = 0;
+            foreach (var block in blocks)
+            {
+                int rows = block.Embedding.Rows;
+                if (block.Start != next || block.ObsNames.Length != rows || block.Embedding.Cols != dims || next + rows > cells
+                    || block.Codes.Count != columns.Count || block.Codes.Any(c => c.Length != rows))
+                    throw new ArgumentException($"block at row {block.Start} ({rows} x {block.Embedding.Cols}, {block.ObsNames.Length} names, " +
+                        $"{block.Codes.Count} code columns) does not continue rows 0..{next - 1} of {cells} x {dims} with {columns.Count} columns.", nameof(blocks));
+                writer.Write(index, block.ObsNames, fileSelection: new HyperslabSelection((ulong)next, (ulong)rows));
+                writer.Write(embedding, block.Embedding.Data, fileSelection: new HyperslabSelection(2, [(ulong)next, 0], [(ulong)rows, (ulong)dims]));
+                for (int c = 0; c < columns.Count; c++) columns[c].Encoded.Codes.Write(writer, next, block.Codes[c]);
+                next += rows;
+            }
+            if (next != cells) throw new ArgumentException($"the blocks hold {next} rows, expected {cells}.", nameof(blocks));
+        });
+    }
+
+    /// <summary>The groups of an AnnData file without X: obs, an empty var, obsm, empty uns/layers/obsp/varm/varp.</summary>
+    static H5File NewRoot(H5Group obs, H5Group obsm, IReadOnlyDictionary<string, string>? unsStrings, string outputPath)
+    {
         var root = new H5File
         {
-            ["obs"] = AnnDataEncoding.DataFrame(obsNames, obsColumns),
+            ["obs"] = obs,
             ["var"] = AnnDataEncoding.DataFrame([], []),
-            ["obsm"] = obsmGroup,
+            ["obsm"] = obsm,
             ["uns"] = AnnDataEncoding.Dict(),
             ["layers"] = AnnDataEncoding.Dict(),
             ["obsp"] = AnnDataEncoding.Dict(),
@@ -61,7 +108,7 @@ public static class AnnDataWriter
         root.Attributes["encoding-type"] = "anndata";
         root.Attributes["encoding-version"] = "0.1.0";
         AddUnsStrings(root, unsStrings, outputPath);
-        AtomicFile.Write(outputPath, temp => root.Write(temp));
+        return root;
     }
 
     static void AddUnsStrings(H5Group root, IReadOnlyDictionary<string, string>? unsStrings, string outputPath)
@@ -91,3 +138,9 @@ public static class AnnDataWriter
             throw InputError.For(outputPath, name, "is not a valid HDF5 member name (empty, '/', '.' or '..').");
     }
 }
+
+/// <param name="Start">first row of the block.</param>
+/// <param name="ObsNames">obs names of its rows.</param>
+/// <param name="Embedding">its rows of the obsm embedding.</param>
+/// <param name="Codes">per obs column, the category codes of its rows (-1 = missing).</param>
+public sealed record ObsBlock(int Start, string[] ObsNames, Embedding Embedding, IReadOnlyList<int[]> Codes);

@@ -106,9 +106,20 @@ internal static class H5Values
     };
 
     /// <summary>Integer arrays of any width as long, e.g. categorical codes.</summary>
-    public static long[] ToLongs(object value) => value is Array a && IsIntegerArray(a)
-        ? a.Cast<object>().Select(Convert.ToInt64).ToArray()
-        : throw new NotSupportedException($"values of type {value.GetType().Name} are not integers");
+    public static long[] ToLongs(object value) => value switch
+    {
+        // typed conversions: boxing every element costs more than the read for a million codes
+        sbyte[] a => Array.ConvertAll(a, v => (long)v),
+        byte[] a => Array.ConvertAll(a, v => (long)v),
+        short[] a => Array.ConvertAll(a, v => (long)v),
+        ushort[] a => Array.ConvertAll(a, v => (long)v),
+        int[] a => Array.ConvertAll(a, v => (long)v),
+        uint[] a => Array.ConvertAll(a, v => (long)v),
+        long[] a => a,
+        // ulong above long.MaxValue wraps negative, which every caller rejects as out of range
+        ulong[] a => Array.ConvertAll(a, v => unchecked((long)v)),
+        _ => throw new NotSupportedException($"values of type {value.GetType().Name} are not integers"),
+    };
 
     static bool IsIntegerArray(Array a) => a.GetType().GetElementType() is { IsPrimitive: true } t
         && t != typeof(float) && t != typeof(double) && t != typeof(bool) && t != typeof(char);

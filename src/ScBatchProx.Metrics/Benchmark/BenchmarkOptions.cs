@@ -1,4 +1,5 @@
 using ScBatchProx.Metrics.Neighbors;
+using ScBatchProx.Metrics.Sampling;
 
 namespace ScBatchProx.Metrics.Benchmark;
 
@@ -13,7 +14,7 @@ public sealed record BenchmarkOptions
 
     /// <summary>
     /// 90-NN search. Auto is exact up to <see cref="Neighbors.Neighbors.AutoExactMaxCells"/> cells (what the oracle
-    /// uses), NN-descent above (what scib-metrics itself does with pynndescent).
+    /// uses), the approximate partitioned search above (scib-metrics itself always searches approximately, with pynndescent).
     /// </summary>
     public NeighborMethod NeighborMethod { get; init; } = NeighborMethod.Auto;
 
@@ -28,6 +29,12 @@ public sealed record BenchmarkOptions
     /// scib-metrics' protocol (one initialisation); more average out the initialisation lottery.
     /// </summary>
     public int KMeansSeeds { get; init; } = 1;
+
+    /// <summary>
+    /// Above <see cref="MetricSampling.ExactMaxCells"/> cells, the silhouettes and kBET score seeded
+    /// stratified samples (reported in <see cref="BenchmarkResult.Subsampled"/>); <see cref="MetricSampling.Never"/> keeps every metric exact.
+    /// </summary>
+    public MetricSampling Sampling { get; init; } = new();
 
     /// <summary>isolated_labels threshold on the number of batches; null = the minimum over labels (scib-metrics default).</summary>
     public int? IsolatedLabelThreshold { get; init; }

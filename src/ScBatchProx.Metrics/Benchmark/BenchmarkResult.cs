@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ScBatchProx.Metrics.Kbet;
+using ScBatchProx.Metrics.Sampling;
 
 namespace ScBatchProx.Metrics.Benchmark;
 
@@ -42,6 +43,8 @@ public sealed class BenchmarkResult
     public IReadOnlyDictionary<string, double> Metrics { get; init; } = new Dictionary<string, double>();
     /// <summary>Wall-clock seconds per step (metric names, plus "neighbors" for the shared 90-NN search).</summary>
     public IReadOnlyDictionary<string, double> Seconds { get; init; } = new Dictionary<string, double>();
+    /// <summary>Metrics scored on a sample of cells (<see cref="MetricSampling"/>), with the sample; empty when every metric is exact.</summary>
+    public IReadOnlyDictionary<string, SampleInfo> Subsampled { get; init; } = new Dictionary<string, SampleInfo>();
     /// <summary>kBET per-label table (k0, branch, diffusion_n_comps), when kBET ran.</summary>
     public KbetResult? Kbet { get; init; }
 
@@ -53,7 +56,8 @@ public sealed class BenchmarkResult
     /// <summary>
     /// JSON with the reference file's layout: {"embedding", "cells", "excluded_cells", "kmeans_seeds", "metrics":
     /// {name: value}, "aggregates": {"current"|"classic": {"Bio conservation", "Batch correction",
-    /// "Total"}}, "seconds", "kbet_per_label_table"}. NaN and infinities are written as null
+    /// "Total"}}, "seconds", "subsampled": {metric: {"cells", "of", "stratified_by", "seed"}} (only when
+    /// some metric was subsampled), "kbet_per_label_table"}. NaN and infinities are written as null
     /// (JSON has no NaN).
     /// </summary>
     public JsonObject ToJsonNode()
@@ -72,6 +76,13 @@ public sealed class BenchmarkResult
             },
             ["seconds"] = BenchmarkJson.Values(Seconds),
         };
+        if (Subsampled.Count > 0)
+        {
+            var sampled = new JsonObject();
+            foreach (var (metric, info) in Subsampled.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+                sampled[metric] = new JsonObject { ["cells"] = info.Cells, ["of"] = info.Of, ["stratified_by"] = info.StratifiedBy, ["seed"] = info.Seed };
+            o["subsampled"] = sampled;
+        }
         if (Kbet != null)
         {
             var table = new JsonArray();
@@ -100,6 +111,9 @@ public sealed class BenchmarkResult
             KMeansSeeds = (int?)o["kmeans_seeds"] ?? 1,
             Metrics = BenchmarkJson.ReadValues(o["metrics"]),
             Seconds = BenchmarkJson.ReadValues(o["seconds"]),
+            Subsampled = o["subsampled"] is JsonObject sampled
+                ? sampled.ToDictionary(kv => kv.Key, kv => new SampleInfo((int)kv.Value!["cells"]!, (int)kv.Value!["of"]!, (string)kv.Value!["stratified_by"]!, (ulong)kv.Value!["seed"]!))
+                : new Dictionary<string, SampleInfo>(),
         };
     }
 

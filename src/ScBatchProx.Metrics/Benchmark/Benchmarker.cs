@@ -4,6 +4,7 @@ using ScBatchProx.Metrics.Clustering;
 using ScBatchProx.Metrics.Kbet;
 using ScBatchProx.Metrics.Neighbors;
 using ScBatchProx.Metrics.Pcr;
+using ScBatchProx.Metrics.Sampling;
 using ScBatchProx.Metrics.Silhouette;
 
 namespace ScBatchProx.Metrics.Benchmark;
@@ -12,6 +13,10 @@ namespace ScBatchProx.Metrics.Benchmark;
 /// scib-metrics' Benchmarker for one embedding: one 90-NN search shared by the graph metrics
 /// (cLISI/iLISI on 90, kBET on the first 50 columns, graph connectivity on the first 15), one
 /// label silhouette shared by silhouette_label and isolated_labels, then every selected metric.
+/// Above <see cref="MetricSampling.ExactMaxCells"/> cells (<see cref="BenchmarkOptions.Sampling"/>) the
+/// silhouettes and kBET score seeded stratified samples, listed in <see cref="BenchmarkResult.Subsampled"/>;
+/// below it every value is exact. Every step that can take longer than a moment reports its start
+/// and its end (with its time) to the progress sink, kBET also its labels as they finish.
 /// </summary>
 public static class Benchmarker
 {
@@ -19,7 +24,7 @@ public static class Benchmarker
 
     /// <param name="embedding">the integrated embedding to score.</param>
     /// <param name="pre">pre-integration embedding for pcr_comparison (scib-metrics: X_pca); null makes pcr_comparison NaN.</param>
-    /// <param name="progress">receives one line per step ("silhouette_label = 0.7482 (1.2 s)").</param>
+    /// <param name="progress">receives a line when a step starts ("neighbors ...") and one when it ends ("silhouette_label = 0.7482 (1.2 s)").</param>
     public static BenchmarkResult Evaluate(Embedding embedding, Categorical labels, Categorical batches, Embedding? pre,
         BenchmarkOptions? options = null, IProgress<string>? progress = null, string name = "")
     {
@@ -53,11 +58,18 @@ public static class Benchmarker
         var selected = new HashSet<string>(options.Metrics);
         var metrics = new Dictionary<string, double>();
         var seconds = new Dictionary<string, double>();
+        var subsampled = new Dictionary<string, SampleInfo>();
+        var sampling = options.Sampling;
+        bool sample = sampling.Applies(n);
         int threads = options.Threads;
         var clock = new Stopwatch();
+        // Prefixes a step's own progress lines with its name.
+        IProgress<string>? Within(string label) => progress is null ? null : new StepProgress(progress, label);
 
-        void Step(string label, Func<double> compute)
+        // announce: false for values read off a step that already ran (kmeans_nmi after kmeans).
+        void Step(string label, Func<double> compute, bool announce = true)
         {
+            if (announce) progress?.Report($"{label} ...");
             clock.Restart();
             double v = compute();
             seconds[label] = clock.Elapsed.TotalSeconds;
@@ -66,6 +78,7 @@ public static class Benchmarker
         }
         T Timed<T>(string label, Func<T> compute)
         {
+            progress?.Report($"{label} ...");
             clock.Restart();
             var v = compute();
             seconds[label] = clock.Elapsed.TotalSeconds;
@@ -79,31 +92,60 @@ public static class Benchmarker
         {
             if (n <= NeighborCount)
                 throw new ArgumentException($"{n} cells: the graph metrics need more than {NeighborCount} cells (a {NeighborCount}-NN search).");
-            graph = Timed("neighbors", () => Neighbors.Neighbors.Build(embedding, NeighborCount, options.NeighborMethod, threads));
+            graph = Timed("neighbors", () => Neighbors.Neighbors.Build(embedding, NeighborCount, options.NeighborMethod, threads, progress: Within("neighbors")));
         }
 
         if (selected.Contains(MetricSet.SilhouetteLabel) || selected.Contains(MetricSet.IsolatedLabels))
         {
-            var samples = Timed("label_silhouette", () => SilhouetteLabel.Samples(embedding, labels, threads));
-            if (selected.Contains(MetricSet.IsolatedLabels))
-                Step(MetricSet.IsolatedLabels, () => IsolatedLabels.Score(samples, labels, batches, options.IsolatedLabelThreshold));
-            if (selected.Contains(MetricSet.SilhouetteLabel))
-                Step(MetricSet.SilhouetteLabel, () => SilhouetteLabel.FromSamples(samples));
+            if (!sample)
+            {
+                var samples = Timed("label_silhouette", () => SilhouetteLabel.Samples(embedding, labels, threads));
+                if (selected.Contains(MetricSet.IsolatedLabels))
+                    Step(MetricSet.IsolatedLabels, () => IsolatedLabels.Score(samples, labels, batches, options.IsolatedLabelThreshold), announce: false);
+                if (selected.Contains(MetricSet.SilhouetteLabel))
+                    Step(MetricSet.SilhouetteLabel, () => SilhouetteLabel.FromSamples(samples), announce: false);
+            }
+            else
+            {
+                var (drawn, values) = Timed("label_silhouette", () => SilhouetteLabel.SampledSamples(embedding, labels, batches, sampling, options.IsolatedLabelThreshold, threads));
+                var info = new SampleInfo(drawn.Cells.Length, n, "label", sampling.Seed);
+                progress?.Report($"label_silhouette: sampled {info.Cells} of {n} cells, stratified by label");
+                if (selected.Contains(MetricSet.IsolatedLabels))
+                {
+                    Step(MetricSet.IsolatedLabels, () => IsolatedLabels.Score(values, drawn.Cells, labels, batches, options.IsolatedLabelThreshold), announce: false);
+                    subsampled[MetricSet.IsolatedLabels] = info;
+                }
+                if (selected.Contains(MetricSet.SilhouetteLabel))
+                {
+                    Step(MetricSet.SilhouetteLabel, () => SilhouetteLabel.FromSample(drawn, values), announce: false);
+                    subsampled[MetricSet.SilhouetteLabel] = info;
+                }
+            }
         }
         if (selected.Contains(MetricSet.KmeansNmi) || selected.Contains(MetricSet.KmeansAri))
         {
-            var (nmi, ari) = Timed("kmeans", () => KmeansNmiAri.Score(embedding, labels, options.KMeansSeed, threads, options.KMeansSeeds));
-            if (selected.Contains(MetricSet.KmeansNmi)) Step(MetricSet.KmeansNmi, () => nmi);
-            if (selected.Contains(MetricSet.KmeansAri)) Step(MetricSet.KmeansAri, () => ari);
+            var (nmi, ari) = Timed("kmeans", () => KmeansNmiAri.Score(embedding, labels, options.KMeansSeed, threads, options.KMeansSeeds, Within("kmeans")));
+            if (selected.Contains(MetricSet.KmeansNmi)) Step(MetricSet.KmeansNmi, () => nmi, announce: false);
+            if (selected.Contains(MetricSet.KmeansAri)) Step(MetricSet.KmeansAri, () => ari, announce: false);
         }
         if (selected.Contains(MetricSet.ClisiKnn)) Step(MetricSet.ClisiKnn, () => Lisi.ClisiKnn(graph!, labels, threads));
-        if (selected.Contains(MetricSet.Bras)) Step(MetricSet.Bras, () => BatchSilhouette.Bras(embedding, labels, batches, threads));
-        if (selected.Contains(MetricSet.SilhouetteBatch))
-            Step(MetricSet.SilhouetteBatch, () => BatchSilhouette.SilhouetteBatch(embedding, labels, batches, threads));
+        void BatchSilhouetteStep(string metric, SilhouetteMetric distance, BetweenClusterDistance between) => Step(metric, () =>
+        {
+            var r = BatchSilhouette.Compute(embedding, labels, batches, distance, between, threads, sampling);
+            if (r.Sampled) subsampled[metric] = new SampleInfo(r.ScoredCells, n, "label x batch", sampling.Seed);
+            return r.Score;
+        });
+        if (selected.Contains(MetricSet.Bras)) BatchSilhouetteStep(MetricSet.Bras, SilhouetteMetric.Cosine, BetweenClusterDistance.MeanOther);
+        if (selected.Contains(MetricSet.SilhouetteBatch)) BatchSilhouetteStep(MetricSet.SilhouetteBatch, SilhouetteMetric.Euclidean, BetweenClusterDistance.Nearest);
         if (selected.Contains(MetricSet.IlisiKnn)) Step(MetricSet.IlisiKnn, () => Lisi.IlisiKnn(graph!, batches, threads));
         KbetResult? kbet = null;
         if (selected.Contains(MetricSet.KbetPerLabel))
-            Step(MetricSet.KbetPerLabel, () => (kbet = KbetPerLabel.Compute(graph!, batches, labels, threads: threads)).Score);
+            Step(MetricSet.KbetPerLabel, () =>
+            {
+                kbet = KbetPerLabel.Compute(graph!, batches, labels, threads: threads, sampling: sampling, progress: Within(MetricSet.KbetPerLabel));
+                if (kbet.Sampled) subsampled[MetricSet.KbetPerLabel] = new SampleInfo(kbet.Labels.Sum(r => r.Cells), n, "label x batch", sampling.Seed);
+                return kbet.Score;
+            });
         if (selected.Contains(MetricSet.GraphConnectivity))
             Step(MetricSet.GraphConnectivity, () => GraphConnectivity.Compute(graph!, labels, 15));
         if (selected.Contains(MetricSet.PcrComparison))
@@ -113,8 +155,8 @@ public static class Benchmarker
             // Optional extras (METRICS.md 4.11): reported with the metrics, left out of every aggregate.
             var (nmi, ari, resolution) = Timed("leiden", () => LeidenNmiAri.Score(graph!, labels));
             progress?.Report($"leiden: best NMI at resolution {resolution:F1}");
-            if (selected.Contains(MetricSet.LeidenNmi)) Step(MetricSet.LeidenNmi, () => nmi);
-            if (selected.Contains(MetricSet.LeidenAri)) Step(MetricSet.LeidenAri, () => ari);
+            if (selected.Contains(MetricSet.LeidenNmi)) Step(MetricSet.LeidenNmi, () => nmi, announce: false);
+            if (selected.Contains(MetricSet.LeidenAri)) Step(MetricSet.LeidenAri, () => ari, announce: false);
         }
 
         return new BenchmarkResult
@@ -125,6 +167,7 @@ public static class Benchmarker
             KMeansSeeds = options.KMeansSeeds,
             Metrics = metrics,
             Seconds = seconds,
+            Subsampled = subsampled,
             Kbet = kbet,
         };
     }
@@ -133,6 +176,12 @@ public static class Benchmarker
     public static BenchmarkTable EvaluateAll(IReadOnlyList<(string Name, Embedding Embedding)> embeddings, Categorical labels, Categorical batches,
         Embedding? pre, BenchmarkOptions? options = null, IProgress<string>? progress = null)
         => new(embeddings.Select(e => Evaluate(e.Embedding, labels, batches, pre, options, progress, e.Name)).ToList());
+
+    /// <summary>A step's progress lines, prefixed with the step name.</summary>
+    sealed class StepProgress(IProgress<string> inner, string step) : IProgress<string>
+    {
+        public void Report(string value) => inner.Report($"{step}: {value}");
+    }
 
     static Categorical Subset(Categorical c, int[] rows)
         => new(c.Name, c.Categories, rows.Select(i => c.Codes[i]).ToArray());

@@ -124,7 +124,9 @@ public static class KmeansNmiAri
     /// merge two well-separated labels (cellbench_lung5: one seed in five), so the mean is the steadier
     /// figure for comparing embeddings.
     /// </summary>
-    public static (double Nmi, double Ari) Score(Embedding x, Categorical labels, ulong seed = 0, int threads = 0, int seeds = 1)
+    /// <param name="progress">receives the Lloyd iterations of each run as they pass (every 50).</param>
+    public static (double Nmi, double Ari) Score(Embedding x, Categorical labels, ulong seed = 0, int threads = 0, int seeds = 1,
+        IProgress<string>? progress = null)
     {
         if (labels.Length != x.Rows) throw new ArgumentException($"labels: {labels.Length} values for {x.Rows} cells.");
         if (labels.MissingCount() > 0) throw new ArgumentException("labels: some cells have no value; exclude them first.");
@@ -133,10 +135,16 @@ public static class KmeansNmiAri
         double nmi = 0, ari = 0;
         for (int s = 0; s < seeds; s++)
         {
-            var result = KMeans.Fit(x, k, seed + (ulong)s, threads: threads);
+            var result = KMeans.Fit(x, k, seed + (ulong)s, threads: threads,
+                progress: progress is null ? null : new Progress(it => progress.Report(seeds == 1 ? $"iteration {it}" : $"seed {s + 1}/{seeds}, iteration {it}")));
             nmi += ClusterAgreement.Nmi(labels.Codes, result.Labels);
             ari += ClusterAgreement.Ari(labels.Codes, result.Labels);
         }
         return (nmi / seeds, ari / seeds);
+    }
+
+    sealed class Progress(Action<int> report) : IProgress<int>
+    {
+        public void Report(int value) => report(value);
     }
 }

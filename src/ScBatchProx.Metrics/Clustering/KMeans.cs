@@ -30,12 +30,16 @@ public static class KMeans
     const int PointBlock = 256;
 
     /// <summary>k-means++ initialisation followed by <see cref="Lloyd"/>.</summary>
-    public static KMeansResult Fit(Embedding x, int k, ulong seed = 0, int maxIter = DefaultMaxIter, double tol = DefaultTol, int threads = 0)
+    /// <param name="progress">receives the number of Lloyd iterations done, every <see cref="ProgressEvery"/>.</param>
+    public static KMeansResult Fit(Embedding x, int k, ulong seed = 0, int maxIter = DefaultMaxIter, double tol = DefaultTol, int threads = 0,
+        IProgress<int>? progress = null)
     {
         var (data, mean) = Centred(x);
         var init = PlusPlus(data, x.Rows, x.Cols, k, new NumpyRandom(seed), threads);
-        return Run(data, mean, x.Rows, x.Cols, init, k, maxIter, tol, threads);
+        return Run(data, mean, x.Rows, x.Cols, init, k, maxIter, tol, threads, progress);
     }
+
+    public const int ProgressEvery = 50;
 
     /// <summary>
     /// Lloyd iterations from <paramref name="initialCentroids"/> (k x d row-major, in the input's
@@ -50,7 +54,7 @@ public static class KMeans
         var init = new double[initialCentroids.Length];
         for (int c = 0; c < k; c++)
             for (int t = 0; t < d; t++) init[c * d + t] = initialCentroids[c * d + t] - mean[t];
-        return Run(data, mean, x.Rows, d, init, k, maxIter, tol, threads);
+        return Run(data, mean, x.Rows, d, init, k, maxIter, tol, threads, null);
     }
 
     /// <summary>Float64 copy of the data centred on its column mean, and that mean.</summary>
@@ -122,7 +126,8 @@ public static class KMeans
         return result;
     }
 
-    static KMeansResult Run(double[] data, double[] mean, int n, int d, double[] centroids, int k, int maxIter, double tol, int threads)
+    static KMeansResult Run(double[] data, double[] mean, int n, int d, double[] centroids, int k, int maxIter, double tol, int threads,
+        IProgress<int>? progress)
     {
         // tol_abs: population variance per column (the data is centred, so mean of squares), averaged.
         double varSum = 0;
@@ -164,6 +169,7 @@ public static class KMeans
             for (int c = 0; c < k; c++)
                 for (int t = 0; t < d; t++) centroids[c * d + t] = sums[c * d + t] / Math.Max(counts[c], 1);
             iter++;
+            if (iter % ProgressEvery == 0) progress?.Report(iter);
         }
         Assign(data, n, d, centroids, k, labels, minD2, threads);
 

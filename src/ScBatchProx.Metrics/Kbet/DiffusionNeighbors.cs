@@ -56,18 +56,19 @@ public static class DiffusionNeighbors
     /// <summary>
     /// Neighbourhoods of k + 1 cells (self first) in the diffusion embedding. When the graph has
     /// fewer than k + 1 cells, pynndescent pads with -1, which numpy indexing maps to the last
-    /// cell; that padding is reproduced (quirk Q4). Row-major n x (k + 1).
+    /// cell; that padding is reproduced (quirk Q4). Row-major n x (k + 1), or, with
+    /// <paramref name="queries"/>, one row per listed cell (searched among all cells).
     /// </summary>
-    public static int[] Search(SparseMatrix g, int k, int nComps, int threads = 0)
+    public static int[] Search(SparseMatrix g, int k, int nComps, int threads = 0, int[]? queries = null)
     {
         int n = g.Rows, width = k + 1;
         var (emb, comps) = Embed(g, nComps, threads);
         var data = new double[emb.Length];
         for (int t = 0; t < emb.Length; t++) data[t] = emb[t];
         int kk = Math.Min(width, n);
-        var nn = ExactNeighbors.Search(data, n, comps, kk, threads);
-        var result = new int[n * width];
-        for (int i = 0; i < n; i++)
+        var nn = queries is null ? ExactNeighbors.Search(data, n, comps, kk, threads) : ExactNeighbors.SearchSubset(data, n, comps, queries, kk, threads);
+        var result = new int[nn.N * width];
+        for (int i = 0; i < nn.N; i++)
         {
             nn.IndicesOf(i).CopyTo(result.AsSpan(i * width, kk));
             for (int j = kk; j < width; j++) result[i * width + j] = n - 1;

@@ -1,6 +1,8 @@
 using ScBatchProx.Data;
 using ScBatchProx.Kernels;
 using ScBatchProx.Metrics.Neighbors;
+using ScBatchProx.Metrics.Sampling;
+using ScBatchProx.Metrics.Silhouette;
 
 namespace ScBatchProx.Metrics.Kbet;
 
@@ -23,16 +25,21 @@ public enum KbetBranch
 /// <param name="N">cells with the label.</param>
 /// <param name="K0">neighbourhood size k0 (0 for skipped labels).</param>
 /// <param name="DiffusionNComps">the carried diffusion_n_comps after this label (quirk Q1).</param>
-/// <param name="Cells">cells tested (all, or those in large components; 0 when not run).</param>
+/// <param name="Cells">cells tested (all, or those in large components, or a sample of those; 0 when not run).</param>
 public sealed record KbetLabelResult(string Label, int N, int K0, KbetBranch Branch, int DiffusionNComps, int Cells, double Score);
 
-public sealed record KbetResult(double Score, IReadOnlyList<KbetLabelResult> Labels);
+/// <param name="Sampled">true when some label's acceptance rate was estimated on a sample of its cells (<see cref="MetricSampling"/>).</param>
+public sealed record KbetResult(double Score, IReadOnlyList<KbetLabelResult> Labels, bool Sampled = false);
 
 /// <summary>
 /// kBET per label (METRICS.md 4.8; scib-metrics metrics/_kbet.py) on the 50-NN UMAP connectivities:
 /// per label, a diffusion-map k0-NN graph and a chi-square test of the batch composition of every
 /// cell's k0 + 1 neighbourhood. Quirks: Q1 (diffusion_n_comps shrinks and stays shrunk across
 /// labels in sorted order), Q4 (-1 padding when the label has exactly k0 cells), Q7 (NaN skips).
+/// With <see cref="MetricSampling"/> in force, a label whose tested set exceeds
+/// <see cref="MetricSampling.CellsPerLabel"/> cells keeps its whole diffusion map but tests only a
+/// batch-stratified sample of that many cells (each neighbourhood searched among all the label's
+/// cells): the exact all-cell neighbour search in 100 diffusion dims is the quadratic step.
 /// </summary>
 public static class KbetPerLabel
 {
@@ -41,11 +48,14 @@ public static class KbetPerLabel
 
     /// <summary>kBET from the 90-NN (or any k &gt;= 50) graph: builds the 50-NN connectivities first.</summary>
     public static KbetResult Compute(NeighborGraph graph, Categorical batches, Categorical labels,
-        double alpha = DefaultAlpha, int diffusionNComps = DefaultDiffusionComps, int threads = 0)
-        => Compute(UmapConnectivities.Compute(graph, Math.Min(50, graph.K)), batches, labels, alpha, diffusionNComps, threads);
+        double alpha = DefaultAlpha, int diffusionNComps = DefaultDiffusionComps, int threads = 0,
+        MetricSampling? sampling = null, IProgress<string>? progress = null)
+        => Compute(UmapConnectivities.Compute(graph, Math.Min(50, graph.K)), batches, labels, alpha, diffusionNComps, threads, sampling, progress);
 
+    /// <param name="progress">receives "i/L labels" as labels finish (in completion order).</param>
     public static KbetResult Compute(SparseMatrix connectivities, Categorical batches, Categorical labels,
-        double alpha = DefaultAlpha, int diffusionNComps = DefaultDiffusionComps, int threads = 0)
+        double alpha = DefaultAlpha, int diffusionNComps = DefaultDiffusionComps, int threads = 0,
+        MetricSampling? sampling = null, IProgress<string>? progress = null)
     {
         int n = connectivities.Rows;
         if (batches.Length != n || labels.Length != n) throw new ArgumentException("batches and labels must have one value per cell.");
@@ -92,17 +102,37 @@ public static class KbetPerLabel
         // Pass 2: the diffusion maps and tests, labels in parallel (largest first), each label on
         // one thread. A label's result does not depend on the thread count (the eigensolver and the
         // search are deterministic), so neither does the score.
+        bool sample = sampling?.Applies(n) == true;
         var scoresByJob = new double[jobs.Count];
+        var testedByJob = new int[jobs.Count];
         var order = Enumerable.Range(0, jobs.Count).OrderByDescending(j => jobs[j].Graph.Rows).ThenBy(j => j).ToArray();
+        int done = 0;
         Parallel.ForEach(order, ExactNeighbors.Options(threads), j =>
         {
             var job = jobs[j];
-            var nn = DiffusionNeighbors.Search(job.Graph, job.K0, job.NComps, threads: 1);
-            scoresByJob[j] = Acceptance(nn, job.K0 + 1, job.Batches, alpha);
+            if (sample && job.Batches.Length > sampling!.CellsPerLabel)
+            {
+                var strata = BatchSilhouette.ByBatch(job.Batches);
+                var sizes = strata.Select(m => m.Length).ToArray();
+                var drawn = StratifiedSample.Draw(strata, StratifiedSample.Allocate(sizes, sampling.CellsPerLabel, sizes.Select(z => Math.Min(z, 1)).ToArray()),
+                    sampling.Seed, "kbet/" + rows[job.Row].Label);
+                var nn = DiffusionNeighbors.Search(job.Graph, job.K0, job.NComps, threads: 1, queries: drawn.Cells);
+                var accepted = Accepted(nn, job.K0 + 1, job.Batches, alpha);
+                scoresByJob[j] = drawn.Mean(accepted.Select(a => a ? 1.0 : 0.0).ToArray());
+                testedByJob[j] = drawn.Cells.Length;
+            }
+            else
+            {
+                var nn = DiffusionNeighbors.Search(job.Graph, job.K0, job.NComps, threads: 1);
+                scoresByJob[j] = Acceptance(nn, job.K0 + 1, job.Batches, alpha);
+                testedByJob[j] = job.Batches.Length;
+            }
+            progress?.Report($"{Interlocked.Increment(ref done)}/{jobs.Count} labels");
         });
-        for (int j = 0; j < jobs.Count; j++) rows[jobs[j].Row] = rows[jobs[j].Row] with { Score = scoresByJob[j] };
+        for (int j = 0; j < jobs.Count; j++) rows[jobs[j].Row] = rows[jobs[j].Row] with { Score = scoresByJob[j], Cells = testedByJob[j] };
         var scores = rows.Select(r => r.Score).Where(s => !double.IsNaN(s)).ToArray();
-        return new KbetResult(scores.Length == 0 ? double.NaN : scores.Average(), rows);
+        bool sampled = Enumerable.Range(0, jobs.Count).Any(j => testedByJob[j] < jobs[j].Batches.Length);
+        return new KbetResult(scores.Length == 0 ? double.NaN : scores.Average(), rows, sampled);
     }
 
     /// <summary>
@@ -112,8 +142,15 @@ public static class KbetPerLabel
     /// </summary>
     /// <param name="neighbors">row-major cells x k neighbourhoods (self included).</param>
     public static double Acceptance(int[] neighbors, int k, int[] batchCodes, double alpha)
+        => (double)Accepted(neighbors, k, batchCodes, alpha).Count(a => a) / batchCodes.Length;
+
+    /// <summary>
+    /// Whether each neighbourhood (rows of <paramref name="neighbors"/>, k wide; any subset of the
+    /// cells) passes the test; the expected frequencies come from all of <paramref name="batchCodes"/>.
+    /// </summary>
+    static bool[] Accepted(int[] neighbors, int k, int[] batchCodes, double alpha)
     {
-        int n = batchCodes.Length;
+        int n = batchCodes.Length, rows = neighbors.Length / k;
         var distinct = batchCodes.Distinct().Order().ToArray();
         var recode = distinct.Select((b, t) => (b, t)).ToDictionary(x => x.b, x => x.t);
         var codes = batchCodes.Select(b => recode[b]).ToArray();
@@ -123,17 +160,17 @@ public static class KbetPerLabel
         for (int b = 0; b < nb; b++) expected[b] = expected[b] / n * k;
         double dof = nb - 1;
         var obs = new double[nb];
-        int accepted = 0;
-        for (int i = 0; i < n; i++)
+        var accepted = new bool[rows];
+        for (int i = 0; i < rows; i++)
         {
             Array.Clear(obs);
             for (int j = 0; j < k; j++) obs[codes[neighbors[i * k + j]]]++;
             double stat = 0;
             for (int b = 0; b < nb; b++) stat += (obs[b] - expected[b]) * (obs[b] - expected[b]) / expected[b];
             double p = 1 - SpecialFunctions.ChiSquareCdf(stat, dof);
-            if (p >= alpha) accepted++;
+            accepted[i] = p >= alpha;
         }
-        return (double)accepted / n;
+        return accepted;
     }
 
     /// <summary>Connected components of a symmetric graph (labels 0..count-1 in order of first cell).</summary>

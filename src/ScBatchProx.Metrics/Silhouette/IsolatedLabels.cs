@@ -17,16 +17,31 @@ public static class IsolatedLabels
     /// <summary>Score from the per-cell label silhouette (<see cref="SilhouetteLabel.Samples"/>).</summary>
     public static double Score(ReadOnlySpan<double> labelSilhouette, Categorical labels, Categorical batches, int? isoThreshold = null)
     {
-        int n = labelSilhouette.Length;
-        MetricInput.Require(labels, n, "labels");
-        var members = MetricInput.Members(labels);
+        MetricInput.Require(labels, labelSilhouette.Length, "labels");
+        return Score(labelSilhouette, null, labels, batches, isoThreshold);
+    }
+
+    /// <summary>
+    /// Score from the label silhouettes of some cells only (<paramref name="cells"/>, ascending,
+    /// parallel to <paramref name="labelSilhouette"/>; null = every cell): each isolated label
+    /// scores the mean over its listed cells, which must include at least one of each isolated label.
+    /// </summary>
+    public static double Score(ReadOnlySpan<double> labelSilhouette, int[]? cells, Categorical labels, Categorical batches, int? isoThreshold = null)
+    {
         var isolated = Isolated(labels, batches, isoThreshold);
+        var sum = new double[labels.CategoryCount];
+        var count = new int[labels.CategoryCount];
+        for (int t = 0; t < labelSilhouette.Length; t++)
+        {
+            int l = labels.Codes[cells?[t] ?? t];
+            sum[l] += (labelSilhouette[t] + 1) / 2;
+            count[l]++;
+        }
         double total = 0;
         foreach (var l in isolated)
         {
-            double sum = 0;
-            foreach (var i in members[l]) sum += (labelSilhouette[i] + 1) / 2;
-            total += sum / members[l].Length;
+            if (count[l] == 0) throw new ArgumentException($"no silhouette is given for a cell of isolated label '{labels.Categories[l]}'.");
+            total += sum[l] / count[l];
         }
         return total / isolated.Count;
     }

@@ -1,4 +1,6 @@
 using ScBatchProx.Data;
+using ScBatchProx.Metrics.Neighbors;
+using ScBatchProx.Metrics.Sampling;
 
 namespace ScBatchProx.Metrics.Silhouette;
 
@@ -20,6 +22,31 @@ public static class SilhouetteLabel
         MetricInput.Require(labels, x.Rows, "labels");
         return SilhouetteSamples.Compute(x, labels.Codes, SilhouetteMetric.Euclidean, BetweenClusterDistance.Nearest, threads);
     }
+
+    /// <summary>
+    /// The exact label silhouette of a label-stratified sample of cells (<see cref="MetricSampling"/>):
+    /// <see cref="MetricSampling.LabelSilhouetteCells"/> cells in proportion to the label sizes, at
+    /// least one per label and <see cref="MetricSampling.CellsPerLabel"/> per isolated label (the
+    /// labels isolated_labels averages over), each measured against all cells. Values are parallel
+    /// to the sample's cells; silhouette_label is <see cref="FromSample"/>, isolated_labels
+    /// <see cref="IsolatedLabels.Score(ReadOnlySpan{double}, int[], Categorical, Categorical, int?)"/> on the sample's cells.
+    /// </summary>
+    public static (StratifiedSample Sample, double[] Values) SampledSamples(Embedding x, Categorical labels, Categorical batches,
+        MetricSampling sampling, int? isoThreshold = null, int threads = 0)
+    {
+        MetricInput.Require(labels, x.Rows, "labels");
+        var members = MetricInput.Members(labels);
+        var isolated = IsolatedLabels.Isolated(labels, batches, isoThreshold).ToHashSet();
+        var sizes = members.Select(m => m.Length).ToArray();
+        var floor = sizes.Select((size, l) => Math.Min(size, isolated.Contains(l) ? sampling.CellsPerLabel : 1)).ToArray();
+        var sample = StratifiedSample.Draw(members, StratifiedSample.Allocate(sizes, sampling.LabelSilhouetteCells, floor), sampling.Seed, "label_silhouette");
+        var values = SilhouetteSamples.ComputeFor(ExactNeighbors.Widen(x), x.Rows, x.Cols, labels.Codes, sample.Cells,
+            SilhouetteMetric.Euclidean, BetweenClusterDistance.Nearest, threads);
+        return (sample, values);
+    }
+
+    /// <summary>silhouette_label from a sample's silhouettes: (stratified mean + 1) / 2.</summary>
+    public static double FromSample(StratifiedSample sample, ReadOnlySpan<double> values) => (sample.Mean(values) + 1) / 2;
 
     public static double FromSamples(ReadOnlySpan<double> samples)
     {

@@ -58,11 +58,38 @@ public static class SilhouetteSamples
     }
 
     /// <summary>
+    /// Silhouette of the listed points only, each measured against all n points: the same value as
+    /// <see cref="Compute"/> gives for that point (up to the summation order of the tiles), at a
+    /// cost of queries x n instead of n x n. Result t belongs to point <c>queries[t]</c>.
+    /// </summary>
+    public static double[] ComputeFor(double[] data, int n, int d, ReadOnlySpan<int> clusters, int[] queries,
+        SilhouetteMetric metric = SilhouetteMetric.Euclidean, BetweenClusterDistance between = BetweenClusterDistance.Nearest, int threads = 0)
+    {
+        if (clusters.Length != n) throw new ArgumentException($"{clusters.Length} cluster ids for {n} points.");
+        foreach (var q in queries) if ((uint)q >= (uint)n) throw new ArgumentOutOfRangeException(nameof(queries), $"point {q} is outside 0..{n - 1}.");
+        var (dense, count) = DenseCodes(clusters);
+        var sums = Sums(data, n, d, dense, count, metric, queries, threads);
+        var size = new int[count];
+        foreach (var c in dense) size[c]++;
+        var own = new int[queries.Length];
+        for (int t = 0; t < queries.Length; t++) own[t] = dense[queries[t]];
+        return FromClusterSums(sums, own, size, n, between);
+    }
+
+    /// <summary>
     /// sums[i * clusterCount + c] = sum over points j in cluster c of delta(i, j), self included
     /// (delta(i, i) = 0). <paramref name="clusters"/> must hold codes 0..clusterCount-1.
     /// </summary>
     public static double[] ClusterDistanceSums(double[] data, int n, int d, ReadOnlySpan<int> clusters, int clusterCount,
         SilhouetteMetric metric, int threads = 0)
+        => Sums(data, n, d, clusters, clusterCount, metric, null, threads);
+
+    /// <summary>
+    /// The per-cluster distance sums of the rows <paramref name="queries"/> (all rows when null, in
+    /// the caller's order either way) against all n rows.
+    /// </summary>
+    static double[] Sums(double[] data, int n, int d, ReadOnlySpan<int> clusters, int clusterCount,
+        SilhouetteMetric metric, int[]? queries, int threads)
     {
         if (data.Length < (long)n * d) throw new ArgumentException("data is shorter than n x d.");
         if (clusters.Length != n) throw new ArgumentException($"{clusters.Length} cluster ids for {n} points.");
@@ -91,27 +118,40 @@ public static class SilhouetteSamples
             Distances.PackTransposed(rows.AsSpan(c0 * d, cn * d), cn, d, packed.AsSpan(b * d * ColBlock, d * ColBlock), ColBlock);
         }
 
-        var sortedSums = new double[(long)n * clusterCount];
-        int rowBlocks = (n + RowBlock - 1) / RowBlock;
+        // Query rows in sorted order (all rows), or gathered in the caller's order; selfAt[q] is the
+        // sorted position of query q, where its own distance sits in the tiles.
+        int m = queries?.Length ?? n;
+        int[]? selfAt = null;
+        var queryRows = rows;
+        if (queries is not null)
+        {
+            var position = new int[n];
+            for (int p = 0; p < n; p++) position[order[p]] = p;
+            selfAt = queries.Select(q => position[q]).ToArray();
+            queryRows = new double[(long)m * d];
+            for (int t = 0; t < m; t++) rows.AsSpan(selfAt[t] * d, d).CopyTo(queryRows.AsSpan(t * d, d));
+        }
+        var sortedSums = new double[(long)m * clusterCount];
+        int rowBlocks = (m + RowBlock - 1) / RowBlock;
         var options = new ParallelOptions { MaxDegreeOfParallelism = threads > 0 ? threads : Environment.ProcessorCount };
         Parallel.For(0, rowBlocks, options, () => new double[RowBlock * ColBlock], (rb, _, tile) =>
         {
-            int r0 = rb * RowBlock, rn = Math.Min(RowBlock, n - r0);
-            var queries = rows.AsSpan(r0 * d, rn * d);
+            int r0 = rb * RowBlock, rn = Math.Min(RowBlock, m - r0);
+            var queryBlock = queryRows.AsSpan(r0 * d, rn * d);
             for (int b = 0; b < colBlocks; b++)
             {
                 int c0 = b * ColBlock, cn = Math.Min(ColBlock, n - c0);
                 var refs = packed.AsSpan(b * d * ColBlock, d * ColBlock);
                 if (metric == SilhouetteMetric.Euclidean)
-                    Distances.SquaredEuclideanTile(queries, rn, d, refs, cn, ColBlock, tile, ColBlock, sqrt: true);
+                    Distances.SquaredEuclideanTile(queryBlock, rn, d, refs, cn, ColBlock, tile, ColBlock, sqrt: true);
                 else
                 {
-                    PairwiseTiles.CosineDistanceTile(queries, rn, d, refs, cn, ColBlock, tile, ColBlock);
+                    PairwiseTiles.CosineDistanceTile(queryBlock, rn, d, refs, cn, ColBlock, tile, ColBlock);
                     // Self is at distance 0 by definition (METRICS.md 4.1); 1 - x·x would leave a
                     // rounding residue of ~1e-16 in a_i.
                     for (int q = 0; q < rn; q++)
                     {
-                        int col = r0 + q - c0;
+                        int col = (selfAt?[r0 + q] ?? r0 + q) - c0;
                         if ((uint)col < (uint)cn) tile[q * ColBlock + col] = 0;
                     }
                 }
@@ -127,6 +167,7 @@ public static class SilhouetteSamples
             return tile;
         }, _ => { });
 
+        if (queries is not null) return sortedSums;
         // Back to the caller's point order.
         var sums = new double[(long)n * clusterCount];
         for (int p = 0; p < n; p++)
@@ -140,23 +181,32 @@ public static class SilhouetteSamples
     /// </summary>
     public static double[] FromClusterSums(ReadOnlySpan<double> sums, ReadOnlySpan<int> clusters, int clusterCount, BetweenClusterDistance between)
     {
-        int n = clusters.Length;
         var size = new int[clusterCount];
         foreach (var c in clusters) size[c]++;
-        var s = new double[n];
-        for (int i = 0; i < n; i++)
+        return FromClusterSums(sums, clusters, size, clusters.Length, between);
+    }
+
+    /// <summary>
+    /// Silhouettes of the points whose sums are the rows of <paramref name="sums"/> and whose
+    /// clusters are <paramref name="own"/>; <paramref name="size"/> and <paramref name="n"/> describe all points.
+    /// </summary>
+    static double[] FromClusterSums(ReadOnlySpan<double> sums, ReadOnlySpan<int> own, int[] size, int n, BetweenClusterDistance between)
+    {
+        int clusterCount = size.Length;
+        var s = new double[own.Length];
+        for (int i = 0; i < own.Length; i++)
         {
             var row = sums.Slice(i * clusterCount, clusterCount);
-            int own = clusters[i];
+            int cluster = own[i];
             // Self is in the sum at distance 0, so dividing by n_c - 1 averages over the others;
             // a singleton gives 0/0 = NaN here, which becomes 0 below as in sklearn.
-            double a = row[own] / (size[own] - 1);
+            double a = row[cluster] / (size[cluster] - 1);
             double b;
             if (between == BetweenClusterDistance.MeanOther)
             {
                 double other = 0;
-                for (int c = 0; c < clusterCount; c++) if (c != own) other += row[c];
-                b = other / (n - size[own]);
+                for (int c = 0; c < clusterCount; c++) if (c != cluster) other += row[c];
+                b = other / (n - size[cluster]);
             }
             else
             {
@@ -165,7 +215,7 @@ public static class SilhouetteSamples
                 b = nearest ? double.PositiveInfinity : double.NegativeInfinity;
                 for (int c = 0; c < clusterCount; c++)
                 {
-                    if (c == own || size[c] == 0) continue;
+                    if (c == cluster || size[c] == 0) continue;
                     double mean = row[c] / size[c];
                     b = nearest ? Math.Min(b, mean) : Math.Max(b, mean);
                 }
