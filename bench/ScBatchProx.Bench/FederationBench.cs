@@ -63,6 +63,6 @@ public static class FederationBench
         var results = await Task.WhenAll(sites.Select(s => s.RunAsync()));
         var r = await run;
         foreach (var s in sites) s.Dispose();
-        return (results.Select(x => x.Refined.Data).ToArray(), r.Run.RoundsRun);
+        return (results.Select((x, c) => x.Refine(sim.Embedding.SelectRows(parts[c].Rows)).Data).ToArray(), r.Run.RoundsRun);
     }
 }

@@ -5,8 +5,11 @@ using ScBatchProx.Data;
 
 namespace ScBatchProx.Core;
 
-/// <summary>A fitted refinement: the model, the refined input (bitwise what the model's Transform gives) and the run.</summary>
-public sealed record Refinement(RefinementModel Model, Embedding Refined, EngineResult Run, TimeSpan Elapsed);
+/// <summary>
+/// A fitted refinement: the model, the refined input (bitwise what the model's Transform gives),
+/// how far each batch moved (mean ||z' - z|| over all its cells) and the run.
+/// </summary>
+public sealed record Refinement(RefinementModel Model, Embedding Refined, IReadOnlyDictionary<string, double> MeanShift, EngineResult Run, TimeSpan Elapsed);
 
 /// <summary>How an in-process fit runs: threads, progress, cancellation. None of it changes the result.</summary>
 public sealed record FitSettings
@@ -47,23 +50,33 @@ public static class Refiner
         if (z.Rows < k) throw InputError.ForOption(nameof(RefineOptions.Prototypes), $"{source}: {z.Rows} cells are fewer than the {k} prototypes requested ({{option}}).");
     }
 
+    /// <summary>Fits the model, then transforms the input with it.</summary>
     public static async Task<Refinement> FitAsync(Embedding z, Categorical batches, RefineOptions options, FitSettings? settings = null)
     {
         settings ??= new FitSettings();
         ValidateInput(z, batches, options);
         var started = System.Diagnostics.Stopwatch.StartNew();
-        var parts = BatchPartition.Of(batches);
-        int threads = Math.Max(1, settings.Threads);
-        var refined = new Embedding(z.Rows, z.Cols);
-        // a batch larger than its share of the threads transforms its cells on several threads
-        int withinClient = Math.Max(1, threads / parts.Parts.Count);
-        var channels = parts.Parts.Select(p => new InProcessChannel(new BatchClient(p.Batch, new RowView(z, p.Rows)), refined, withinClient)).ToList();
-        var engine = new RoundEngine(channels.Cast<IClientChannel>().ToList(), threads);
+        var clients = BatchPartition.Of(batches).Parts.Select(p => new BatchClient(p.Batch, new RowView(z, p.Rows))).ToList();
+        var (model, run) = await FitModelAsync(clients, options, settings);
+        model = model with { BatchKey = batches.Name };
+        Embedding? refined = null;
+        var shift = model.TransformBlocks(z.Rows, (_, _) => z, batches, (_, block) => refined = block, z.Rows, Math.Max(1, settings.Threads));
+        return new Refinement(model, refined!, shift, run, started.Elapsed);
+    }
+
+    /// <summary>
+    /// Runs the federated rounds in this process over <paramref name="clients"/> (each holding its
+    /// batch or its working set) and returns the model; transforming the cells is left to the caller.
+    /// </summary>
+    public static async Task<(RefinementModel Model, EngineResult Run)> FitModelAsync(IReadOnlyList<BatchClient> clients, RefineOptions options, FitSettings settings)
+    {
+        var channels = clients.Select(c => new InProcessChannel(c)).ToList();
+        var engine = new RoundEngine(channels.Cast<IClientChannel>().ToList(), Math.Max(1, settings.Threads));
         var run = await engine.RunAsync(options, settings.Progress, settings.Cancel);
         var model = RefinementModel.FromRun(options, run.State.Normalisation, run.Final, channels.Select(c => new BatchParameters
         {
             Batch = c.ClientId, Cells = c.Trainer.CellCount, Training = BatchTraining.Federated, Film = (float[])c.Trainer.Film.Clone(),
-        })) with { BatchKey = batches.Name };
-        return new Refinement(model, refined, run, started.Elapsed);
+        }));
+        return (model, run);
     }
 }

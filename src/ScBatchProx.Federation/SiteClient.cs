@@ -34,8 +34,17 @@ public sealed record SiteSettings
 /// <summary>The run failed or was ended by the server, or the server could not be reached; not retried.</summary>
 public sealed class FederationException(string message, Exception? inner = null) : Exception(message, inner);
 
-/// <summary>What a site keeps after the run: the output holding this batch's refined rows, and the model (the global part plus this batch's parameters).</summary>
-public sealed record SiteResult(string ClientId, Embedding Refined, double MeanShift, int Sessions, RefinementModel Model);
+/// <summary>What a site keeps after the run: the model (the global part plus this batch's parameters); its transform gives the batch's refined rows.</summary>
+public sealed record SiteResult(string ClientId, double MeanShift, int Sessions, RefinementModel Model)
+{
+    /// <summary>The batch's refined cells: <paramref name="cells"/> (this batch's rows) transformed by the site's model.</summary>
+    public Embedding Refine(Embedding cells)
+    {
+        var output = new Embedding(cells.Rows, cells.Cols);
+        Model.AdapterOf(Model.Find(ClientId)!).Apply(cells, RowView.All(cells).Rows, Model.Normalisation, output, Environment.ProcessorCount);
+        return output;
+    }
+}
 
 /// <summary>
 /// Runs one batch as a client against a remote coordinator. The client's training state (its
@@ -50,7 +59,6 @@ public sealed class SiteClient : IDisposable
     static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(200), MaxBackoff = TimeSpan.FromSeconds(3);
 
     readonly BatchClient _client;
-    readonly Embedding _output;
     readonly SiteSettings _s;
     readonly GrpcChannel _channel;
     readonly Action<string> _log;
@@ -59,12 +67,9 @@ public sealed class SiteClient : IDisposable
     readonly string _instance = Convert.ToHexString(RandomNumberGenerator.GetBytes(8));
     string? _certificateRefusal;   // why the last TLS handshake turned the server certificate down
 
-    /// <param name="output">Where the final step writes the batch's refined rows (at their rows in the client's source embedding);
-    /// null: a new embedding of the source's shape.</param>
-    public SiteClient(BatchClient client, SiteSettings settings, Embedding? output = null)
+    public SiteClient(BatchClient client, SiteSettings settings)
     {
         _client = client; _s = settings; _log = settings.Log ?? (_ => { });
-        _output = output ?? new Embedding(client.Cells.Source.Rows, client.Cells.Cols);
         var url = settings.Server;
         if (url.Scheme != "http" && url.Scheme != "https") throw InputError.ForOption(nameof(settings.Server), $"{{option}}: '{url}' is not an http:// or https:// URL.");
         if (url.Scheme == "http" && !Tls.IsLoopback(url.Host) && !settings.Insecure)
@@ -100,7 +105,7 @@ public sealed class SiteClient : IDisposable
         var grpc = new P.Federation.FederationClient(_channel);
         var headers = new Metadata();
         if (_s.Token != null) headers.Add("authorization", "Bearer " + _s.Token);
-        var state = new SiteProtocol(_client, _output);
+        var state = new SiteProtocol(_client);
         string id = _client.Id;
         int sessions = 0;   // admitted sessions
         var lastContact = DateTime.UtcNow;
@@ -257,7 +262,7 @@ public sealed class SiteClient : IDisposable
 /// server message with one client message and holds what the site keeps between sessions of one
 /// run (setup, training state, the last answer, the result).
 /// </summary>
-public sealed class SiteProtocol(BatchClient client, Embedding output)
+public sealed class SiteProtocol(BatchClient client)
 {
     SetupMessage? _setup;
     LocalTrainer? _trainer;
@@ -293,7 +298,7 @@ public sealed class SiteProtocol(BatchClient client, Embedding output)
                 break;
             case P.ServerMessage.BodyOneofCase.Final:
                 _final = ProtoMap.FromProto(m.Final);
-                _report = Trainer.Finish(_final, output, Environment.ProcessorCount);
+                _report = Trainer.Finish(_final);
                 answer = ProtoMap.ToProto(_report);
                 break;
             default:
@@ -312,6 +317,6 @@ public sealed class SiteProtocol(BatchClient client, Embedding output)
             throw new FederationException($"{client.Id}: the run ended before this client received the final parameters.");
         var model = RefinementModel.FromRun(_setup.Options, _setup.Normalisation, _final,
             [new BatchParameters { Batch = client.Id, Cells = client.CellCount, Training = BatchTraining.Federated, Film = (float[])_trainer.Film.Clone() }]);
-        return new SiteResult(client.Id, output, _report.MeanShift, sessions, model);
+        return new SiteResult(client.Id, _report.MeanShift, sessions, model);
     }
 }

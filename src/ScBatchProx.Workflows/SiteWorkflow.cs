@@ -37,9 +37,7 @@ public static class SiteWorkflow
         string outPath = job.Output.Resolve(input.Dataset);
         if (job.ModelOut is { } mo) AtomicFile.CheckWritable(mo);
 
-        // rows of the site's batches are refined in place; every other row keeps its (finite) input value
-        var refined = input.Embedding.Clone();
-        var sites = chosen.Select(p => new SiteClient(new BatchClient(p.Batch, new RowView(input.Embedding, p.Rows)), job.Connection, refined)).ToList();
+        var sites = chosen.Select(p => new SiteClient(new BatchClient(p.Batch, new RowView(input.Embedding, p.Rows)), job.Connection)).ToList();
         SiteResult[] results;
         try
         {
@@ -53,6 +51,9 @@ public static class SiteWorkflow
             Batches = results.SelectMany(r => r.Model.Batches).OrderBy(b => b.Batch, StringComparer.Ordinal).ToList(),
             EmbedKey = input.Dataset.IsAnnData ? input.EmbedKey : null, BatchKey = input.Batches.Name,
         };
+        // rows of the site's batches are the site model's transform; every other row keeps its (finite) input value
+        var refined = input.Embedding.Clone();
+        foreach (var p in chosen) model.AdapterOf(model.Find(p.Batch)!).Apply(input.Embedding, p.Rows, model.Normalisation, refined, Environment.ProcessorCount);
         input.Dataset.Save(outPath, job.Output.Key, refined,
             RunRecord.Of("join", model, job.Output.Key, ("federated_batches", string.Join(",", chosen.Select(p => p.Batch)))), input.EmbedKey);
         if (job.ModelOut is { } path) model.Save(path);

@@ -1,3 +1,4 @@
+using ScBatchProx.Core.Federation;
 using ScBatchProx.Data;
 using ScBatchProx.Core.Method;
 using ScBatchProx.Data.Simulation;
@@ -76,5 +77,42 @@ public class RefinerTests
         Assert.Contains("fewer than the 5 prototypes", e.Message);
         e = Assert.Throws<InputError>(() => Refiner.ValidateInput(ok, Categorical.FromStrings("batch", ["x", "", "y", "y"]), new RefineOptions { Prototypes = 2 }));
         Assert.Contains("missing for 1 cell", e.Message);
+    }
+}
+
+public class WorkingSetTests
+{
+    static readonly SimulatedData Sim = Simulator.Generate(new SimulationOptions { Cells = 2400, Batches = 3, Seed = 8 });
+    // batches of 800 cells, working sets of 500, statistics samples of 300, training samples of 256
+    static readonly RefineOptions Small = new() { Rounds = 3, Seed = 2, WorkingCells = 500, StatisticsCells = 300, StepsPerRound = 10, LocalEpochs = 10 };
+
+    [Fact]
+    public async Task AClientGivenOnlyItsWorkingSetAndSumsTrainsExactlyLikeOneHoldingEveryCell()
+    {
+        var settings = new FitSettings { Threads = 2 };
+        var parts = BatchPartition.Of(Sim.Batch).Parts;
+        var whole = await Refiner.FitModelAsync(parts.Select(p => new BatchClient(p.Batch, new RowView(Sim.Embedding, p.Rows))).ToList(), Small, settings);
+        // what a streamed input hands over: the working set's rows gathered into a small embedding, and the sums over every cell
+        var streamed = await Refiner.FitModelAsync(parts.Select(p =>
+        {
+            var ws = WorkingSet.Draw(Small, p.Batch, p.Rows.Length).Select(i => p.Rows[i]).ToArray();
+            Assert.Equal(500, ws.Length);
+            var gathered = Sim.Embedding.SelectRows(ws);
+            return BatchClient.FromWorkingSet(p.Batch, RowView.All(gathered), BatchClient.Sums(p.Batch, new RowView(Sim.Embedding, p.Rows)));
+        }).ToList(), Small, settings);
+        Assert.Equal(whole.Model.ToJson(), streamed.Model.ToJson());
+        Assert.All(whole.Model.Batches, b => Assert.Equal(800, b.Cells));
+    }
+
+    [Fact]
+    public async Task BlockwiseTransformEqualsTheWholeTransformAndThreadsDoNotMatter()
+    {
+        var one = await Refiner.FitAsync(Sim.Embedding, Sim.Batch, Small, new FitSettings { Threads = 1 });
+        var two = await Refiner.FitAsync(Sim.Embedding, Sim.Batch, Small, new FitSettings { Threads = 2 });
+        Assert.Equal(one.Refined.Data, two.Refined.Data);
+        var blocks = new Embedding(Sim.Embedding.Rows, Sim.Embedding.Cols);
+        one.Model.TransformBlocks(Sim.Embedding.Rows, (start, count) => Sim.Embedding.SelectRows(Enumerable.Range(start, count).ToArray()), Sim.Batch,
+            (start, block) => block.Data.CopyTo(blocks.Data, start * Sim.Embedding.Cols), 333, 2);
+        Assert.Equal(one.Refined.Data, blocks.Data);
     }
 }

@@ -27,7 +27,7 @@ public class SecurityProcessTests
         var grpc = new P.Federation.FederationClient(channel);
         using var call = grpc.Session(new Metadata { { "authorization", "Bearer " + token } }, cancellationToken: ct);
         await call.RequestStream.WriteAsync(new P.ClientMessage { Join = new P.Join { ClientId = client.Id, Protocol = ProtoMap.ProtocolVersion } }, ct);
-        var protocol = new SiteProtocol(client, new ScBatchProx.Data.Embedding(client.CellCount, client.Cells.Cols));
+        var protocol = new SiteProtocol(client);
         while (await call.ResponseStream.MoveNext(ct))
         {
             var m = call.ResponseStream.Current;
@@ -108,7 +108,7 @@ public class SecurityProcessTests
         Assert.Contains("cell count", log);
         Assert.Contains("unknown client id 'mallory'", log);
         Assert.Contains("federated run complete: 6 round(s)", log);
-        Assert.All(results, r => Assert.True(r.Refined.NonFiniteRows().Count == 0));
+        Assert.All(results, r => Assert.True(r.Model.Theta.All(float.IsFinite) && r.Model.Batches.All(b => b.Film!.All(float.IsFinite))));
         Assert.True(File.Exists(dir.File("model.json")));
     }
 

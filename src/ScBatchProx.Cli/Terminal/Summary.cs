@@ -16,8 +16,8 @@ public static class Summary
         var run = fit.Run;
         AnsiConsole.WriteLine($"Refined {input.Path} -> {outcome.OutputPath} (obsm['{fit.Model.EmbedKey ?? input.EmbedKey}'] -> obsm['{outcome.Key}'])");
         AnsiConsole.WriteLine($"rounds run: {run.RoundsRun}{(run.Converged ? " (converged early)" : "")}, time: {F(fit.Elapsed.TotalSeconds, "F1")} s, " +
-                               $"{input.Embedding.Rows} cells x {input.Embedding.Cols} dims, {run.MeanShift.Count} batches");
-        PrintShifts(run.MeanShift, b => fit.Model.Find(b)!.Cells, fit.Model.Normalisation.Scale * Math.Sqrt(input.Embedding.Cols), report);
+                               $"{input.Embedding.Rows} cells x {input.Embedding.Cols} dims, {fit.MeanShift.Count} batches");
+        PrintShifts(fit.MeanShift, b => fit.Model.Find(b)!.Cells, fit.Model.Normalisation.Scale * Math.Sqrt(input.Embedding.Cols), report);
         PrintReport(report);
     }
 

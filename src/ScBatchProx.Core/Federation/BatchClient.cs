@@ -4,39 +4,62 @@ using ScBatchProx.Data;
 namespace ScBatchProx.Core.Federation;
 
 /// <summary>
-/// One batch as a federated client before the run is set up: it holds only its own cells and
-/// answers the opening request with sums. <see cref="Setup"/> turns it into a <see cref="LocalTrainer"/>.
+/// One batch as a federated client before the run is set up: it answers the opening request with
+/// sums over all its cells, and at setup becomes a <see cref="LocalTrainer"/> on its working set.
+/// It holds either every cell of the batch (a site; the working set is drawn at setup) or a working
+/// set already drawn, with the sums precomputed (an in-process run that streamed its input).
 /// </summary>
 public sealed class BatchClient
 {
-    public string Id { get; }
-    /// <summary>The batch's rows inside the site's (or the whole) embedding.</summary>
-    public RowView Cells { get; }
-    public int CellCount => Cells.Count;
+    readonly RowView _cells;
+    readonly bool _isWorkingSet;
+    readonly BatchStatistics _statistics;
 
-    public BatchClient(string id, RowView cells)
-    {
-        if (cells.Count < 2) throw new ArgumentException($"batch '{id}' has {cells.Count} cell(s); at least 2 are needed.");
-        Id = id; Cells = cells;
-    }
+    public string Id { get; }
+    public long CellCount => _statistics.Count;
+
+    /// <summary>A client holding every cell of its batch (<paramref name="cells"/>: rows inside a larger embedding, not copied).</summary>
+    public BatchClient(string id, RowView cells) : this(id, cells, false, Sums(id, cells)) { }
 
     /// <summary>A client holding every row of <paramref name="cells"/>.</summary>
     public BatchClient(string id, Embedding cells) : this(id, RowView.All(cells)) { }
 
-    public BatchStatistics Statistics()
+    BatchClient(string id, RowView cells, bool isWorkingSet, BatchStatistics statistics)
     {
-        int d = Cells.Cols;
-        var sum = new double[d];
-        double sumSq = 0;
-        for (int i = 0; i < Cells.Count; i++)
-        {
-            var row = Cells.Row(i);
-            for (int j = 0; j < d; j++) { double v = row[j]; sum[j] += v; sumSq += v * v; }
-        }
-        return new BatchStatistics { ClientId = Id, Count = Cells.Count, Sum = sum, SumSquares = sumSq };
+        if (statistics.Count < 2) throw new ArgumentException($"batch '{id}' has {statistics.Count} cell(s); at least 2 are needed.");
+        Id = id; _cells = cells; _isWorkingSet = isWorkingSet; _statistics = statistics;
+    }
+
+    /// <summary>A client given its working set (drawn with <see cref="WorkingSet.Draw"/> and the run's options) and the sums over all its cells.</summary>
+    public static BatchClient FromWorkingSet(string id, RowView workingSet, BatchStatistics statistics) => new(id, workingSet, true, statistics);
+
+    public BatchStatistics Statistics() => _statistics;
+
+    /// <summary>sum z and sum ||z||^2 over the rows, in row order.</summary>
+    public static BatchStatistics Sums(string id, RowView cells)
+    {
+        var acc = new StatisticsAccumulator(cells.Cols);
+        for (int i = 0; i < cells.Count; i++) acc.Add(cells.Row(i));
+        return acc.ToMessage(id);
     }
 
     /// <summary>The client's training state for this run: FiLM at zero, theta as the server sent it.</summary>
     public LocalTrainer Setup(SetupMessage setup) =>
-        new(Id, Cells, setup.Options, setup.Normalisation, setup.Theta, phi: null, TrainingAnchor.Global);
+        new(Id, _isWorkingSet ? _cells : WorkingSet.Of(setup.Options, Id, _cells), CellCount, setup.Options, setup.Normalisation, setup.Theta, phi: null, TrainingAnchor.Global);
+}
+
+/// <summary>Sums for the federated normalisation, fed one row at a time (so a streamed pass gives the same bits as a pass in memory).</summary>
+public sealed class StatisticsAccumulator(int dim)
+{
+    readonly double[] _sum = new double[dim];
+    double _sumSq;
+    long _count;
+
+    public void Add(ReadOnlySpan<float> row)
+    {
+        for (int j = 0; j < _sum.Length; j++) { double v = row[j]; _sum[j] += v; _sumSq += v * v; }
+        _count++;
+    }
+
+    public BatchStatistics ToMessage(string id) => new() { ClientId = id, Count = _count, Sum = (double[])_sum.Clone(), SumSquares = _sumSq };
 }

@@ -25,8 +25,8 @@ public sealed class LocalTrainer
 {
     const int Block = 512;
 
-    readonly RowView _input;
-    readonly int _n, _d;
+    readonly RowView _input;      // the working set: every cell of the batch, or a seeded sample of them
+    readonly int _n, _w, _d;
     readonly RefineOptions _opt;
     readonly AdapterShape _shape;
     readonly float[] _theta;
@@ -44,11 +44,13 @@ public sealed class LocalTrainer
     public float[] LocalTheta => _theta;
 
     /// <param name="phi">FiLM parameters to continue from, or null for zero (FiLM is then the identity modulation).</param>
-    /// <param name="cells">The batch's rows; read, never copied whole (the trainer keeps no second copy of the embedding).</param>
-    public LocalTrainer(string id, RowView cells, RefineOptions options, Normalisation normalisation, float[] theta, float[]? phi, TrainingAnchor anchor)
+    /// <param name="workingSet">The rows the trainer samples from: the batch's working set (<see cref="WorkingSet.Draw"/>), read in place.</param>
+    /// <param name="count">n_b, the batch's number of cells (the working set may hold fewer).</param>
+    public LocalTrainer(string id, RowView workingSet, long count, RefineOptions options, Normalisation normalisation, float[] theta, float[]? phi, TrainingAnchor anchor)
     {
-        if (cells.Cols != normalisation.Dim) throw new ArgumentException($"batch '{id}' has {cells.Cols} dimensions, the run {normalisation.Dim}.");
-        Id = id; _input = cells; _n = cells.Count; _d = cells.Cols;
+        if (workingSet.Cols != normalisation.Dim) throw new ArgumentException($"batch '{id}' has {workingSet.Cols} dimensions, the run {normalisation.Dim}.");
+        if (workingSet.Count < 1 || workingSet.Count > count) throw new ArgumentException($"batch '{id}': a working set of {workingSet.Count} cells for {count} cells.");
+        Id = id; _input = workingSet; _n = checked((int)count); _w = workingSet.Count; _d = workingSet.Cols;
         _opt = options; Normalisation = normalisation; _anchor = anchor;
         _shape = new AdapterShape(_d, _opt.Hidden);
         _theta = (float[])theta.Clone();
@@ -74,7 +76,7 @@ public sealed class LocalTrainer
     public LocalCentroids Centroids(int prototypeCount)
     {
         var rng = SeededRng.For(_opt.Seed, "kmeans:" + Id);
-        var sample = rng.SampleIndices(_n, Math.Min(_n, 50 * prototypeCount));
+        var sample = rng.SampleIndices(_w, Math.Min(_w, 50 * prototypeCount));
         var pts = new float[sample.Length * _d];
         Normalised(sample, pts);
         var km = WeightedKMeans.Fit(pts, sample.Length, _d, null, prototypeCount, rng, restarts: _opt.KMeansRestarts);
@@ -93,7 +95,7 @@ public sealed class LocalTrainer
         // diversity penalty reflects this round's embedding rather than the last one.
         // the cells this round looks at: a seeded sample for the statistics, and within it the training sample
         var rng = SeededRng.For(_opt.Seed, "round:" + Id, (ulong)b.Round);
-        var stats = rng.SampleIndices(_n, _opt.StatisticsCells);
+        var stats = rng.SampleIndices(_w, _opt.StatisticsCells);
         var train = rng.SampleIndices(stats.Length, _opt.TrainingCells);   // positions in stats
         double scaleUp = (double)_n / stats.Length;                       // sums over the sample stand for the whole batch
 
@@ -289,14 +291,26 @@ public sealed class LocalTrainer
     /// <summary>The client's own trained adapter: theta_b and phi_b.</summary>
     public BatchAdapter PersonalAdapter() => new(_shape, _opt.Activation, (float[])_theta.Clone(), (float[])_phi.Clone());
 
-    /// <summary>
-    /// Writes the refined cells into <paramref name="output"/> at the rows they have in the input
-    /// (a site passes its own embedding, an in-process run the whole refined one) and returns the
-    /// report for the server.
-    /// </summary>
-    public FinalReport Finish(FinalBroadcast final, Embedding output, int threads = 1)
+    /// <summary>The report for the server: how far the working set moved. The output itself is the model's transform.</summary>
+    public FinalReport Finish(FinalBroadcast final)
     {
-        double shiftSum = FinalAdapter(final).Apply(_input.Source, _input.Rows, Normalisation, output, threads);
-        return new FinalReport { ClientId = Id, Count = _n, Round = final.Round, MeanShift = shiftSum / _n };
+        double shiftSum = FinalAdapter(final).Apply(_input.Source, _input.Rows, Normalisation, null);
+        return new FinalReport { ClientId = Id, Count = _n, Round = final.Round, MeanShift = shiftSum / _w };
     }
+}
+
+/// <summary>
+/// The cells a client trains on: all of them up to <see cref="RefineOptions.WorkingCells"/>, else a
+/// seeded sample drawn once per run. Rounds sample from it, so training never needs the whole
+/// batch in memory, and a site and an in-process run draw the same rows.
+/// </summary>
+public static class WorkingSet
+{
+    /// <summary>Sorted indices (into the batch's rows, 0..count-1) of the working set.</summary>
+    public static int[] Draw(RefineOptions options, string batch, int count) =>
+        SeededRng.For(options.Seed, "working-set:" + batch).SampleIndices(count, options.WorkingCells);
+
+    /// <summary>The working set of a batch whose rows are <paramref name="cells"/>, as a view (no copy).</summary>
+    public static RowView Of(RefineOptions options, string batch, RowView cells) =>
+        new(cells.Source, Draw(options, batch, cells.Count).Select(i => cells.Rows[i]).ToArray());
 }

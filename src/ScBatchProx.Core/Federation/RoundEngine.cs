@@ -15,18 +15,15 @@ public interface IClientChannel
 /// <summary>
 /// A client living in this process: messages are handed over as objects. It is created either
 /// before setup (from a <see cref="BatchClient"/>) or with a trainer that is already set up (a
-/// model being updated). The final step writes its refined cells into <paramref name="output"/>,
-/// shared by the run's channels (each writes only its own rows).
+/// model being updated).
 /// </summary>
 public sealed class InProcessChannel : IClientChannel
 {
     readonly BatchClient? _client;
-    readonly Data.Embedding _output;
-    readonly int _threads;
     LocalTrainer? _trainer;
 
-    public InProcessChannel(BatchClient client, Data.Embedding output, int threads) { _client = client; ClientId = client.Id; _output = output; _threads = threads; }
-    public InProcessChannel(LocalTrainer trainer, Data.Embedding output, int threads) { _trainer = trainer; ClientId = trainer.Id; _output = output; _threads = threads; }
+    public InProcessChannel(BatchClient client) { _client = client; ClientId = client.Id; }
+    public InProcessChannel(LocalTrainer trainer) { _trainer = trainer; ClientId = trainer.Id; }
 
     public string ClientId { get; }
     public LocalTrainer Trainer => _trainer ?? throw new InvalidOperationException($"client '{ClientId}' has not been set up.");
@@ -42,7 +39,7 @@ public sealed class InProcessChannel : IClientChannel
 
     public Task<RoundUpdate> TrainAsync(RoundBroadcast round, CancellationToken cancel) => Task.FromResult(Trainer.Train(round));
 
-    public Task<FinalReport> FinishAsync(FinalBroadcast final, CancellationToken cancel) => Task.FromResult(Trainer.Finish(final, _output, _threads));
+    public Task<FinalReport> FinishAsync(FinalBroadcast final, CancellationToken cancel) => Task.FromResult(Trainer.Finish(final));
 }
 
 /// <summary>Progress of a refinement, one event per stage or round.</summary>

@@ -12,14 +12,14 @@ public sealed record BatchAdapter(AdapterShape Shape, Activation Activation, flo
     const int Block = 512;
 
     /// <summary>
-    /// output[r] = z[r] + s * delta((z[r] - m) / s) for every r in <paramref name="rows"/>; returns
-    /// sum_r ||output[r] - z[r]||. Rows are independent and blocks of rows are summed in order, so
-    /// any grouping and any thread count give the same bits.
+    /// output[r] = z[r] + s * delta((z[r] - m) / s) for every r in <paramref name="rows"/> (output null:
+    /// only measured); returns sum_r ||output[r] - z[r]||. Rows are independent and blocks of rows
+    /// are summed in order, so any grouping and any thread count give the same bits.
     /// </summary>
-    public double Apply(Embedding z, int[] rows, Normalisation norm, Embedding output, int threads = 1)
+    public double Apply(Embedding z, int[] rows, Normalisation norm, Embedding? output, int threads = 1)
     {
         int d = Shape.Dim;
-        if (z.Cols != d || output.Cols != d) throw new ArgumentException($"the adapter has {d} dimensions, the embedding {z.Cols}.");
+        if (z.Cols != d || output is { } o && o.Cols != d) throw new ArgumentException($"the adapter has {d} dimensions, the embedding {z.Cols}.");
         int blocks = (rows.Length + Block - 1) / Block;
         var shifts = new double[blocks];
         Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) }, () => new Workspace(Shape),
@@ -39,7 +39,7 @@ public sealed record BatchAdapter(AdapterShape Shape, Activation Activation, flo
         public readonly Embedding Gathered = new(Block, shape.Dim);
     }
 
-    double ApplyBlock(Embedding z, ReadOnlySpan<int> rows, Normalisation norm, Embedding output, Workspace w)
+    double ApplyBlock(Embedding z, ReadOnlySpan<int> rows, Normalisation norm, Embedding? output, Workspace w)
     {
         int d = Shape.Dim, m = rows.Length;
         for (int i = 0; i < m; i++) z.RowReadOnly(rows[i]).CopyTo(w.Gathered.Row(i));
@@ -49,7 +49,7 @@ public sealed record BatchAdapter(AdapterShape Shape, Activation Activation, flo
         for (int i = 0; i < m; i++)
         {
             var zin = w.Gathered.RowReadOnly(i);
-            var zout = output.Row(rows[i]);
+            var zout = output is null ? w.X.AsSpan(i * d, d) : output.Row(rows[i]);   // x of row i is no longer needed
             double sq = 0;
             for (int j = 0; j < d; j++)
             {

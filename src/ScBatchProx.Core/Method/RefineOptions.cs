@@ -65,6 +65,11 @@ public sealed record RefineOptions
     /// 140 is what the largest shared batch (3,364 cells) took before the budget existed.
     /// </summary>
     public int StepsPerRound { get; init; } = 140;
+    /// <summary>
+    /// At most this many cells of a client are held for training: the working set, a seeded sample
+    /// drawn once, from which every round samples. Larger batches are still transformed whole.
+    /// </summary>
+    public int WorkingCells { get; init; } = 32_768;
     /// <summary>At most this many cells per client per round enter the prototype statistics (a seeded sample; the sums are scaled to the batch).</summary>
     public int StatisticsCells { get; init; } = 4096;
     public AlignTarget AlignTarget { get; init; } = AlignTarget.Input;
@@ -108,6 +113,7 @@ public sealed record RefineOptions
         Require(LocalEpochs >= 1, nameof(LocalEpochs), "must be >= 1");
         Require(StepsPerRound >= LocalEpochs, nameof(StepsPerRound), "must be at least the number of local epochs");
         Require(StatisticsCells >= 1, nameof(StatisticsCells), "must be >= 1");
+        Require(WorkingCells >= StatisticsCells, nameof(WorkingCells), "must be at least the statistics sample");
         Require(CompactMinBatches >= 1, nameof(CompactMinBatches), "must be >= 1");
     }
 }

@@ -63,7 +63,8 @@ internal static class ModelExtension
             (i, ct) =>
             {
                 var p = fresh[i];
-                var trainer = new LocalTrainer(p.Batch, new RowView(z, p.Rows), options, model.Normalisation, model.Theta, phi: null, TrainingAnchor.Personal);
+                var trainer = new LocalTrainer(p.Batch, WorkingSet.Of(options, p.Batch, new RowView(z, p.Rows)), p.Rows.Length, options,
+                    model.Normalisation, model.Theta, phi: null, TrainingAnchor.Personal);
                 for (int round = 1; round <= rounds; round++)
                 {
                     ct.ThrowIfCancellationRequested();
@@ -96,10 +97,9 @@ internal static class ModelExtension
             if (p.Rows.Length < 2) throw new InputError($"{source}: batch '{p.Batch}' of column '{parts.Column.Name}' has {p.Rows.Length} cell; every batch needs at least 2.");
             if (model.Find(p.Batch) is { Film: null }) model.AdapterOf(model.Find(p.Batch)!); // throws: the FiLM parameters are at a site
         }
-        var output = new Embedding(z.Rows, z.Cols);
         int threads = Math.Max(1, settings.Threads);
-        var channels = parts.Parts.Select(p => new InProcessChannel(new LocalTrainer(p.Batch, new RowView(z, p.Rows), options, model.Normalisation,
-            model.Theta, model.Find(p.Batch)?.Film, TrainingAnchor.Global), output, Math.Max(1, threads / parts.Parts.Count))).ToList();
+        var channels = parts.Parts.Select(p => new InProcessChannel(new LocalTrainer(p.Batch, WorkingSet.Of(options, p.Batch, new RowView(z, p.Rows)), p.Rows.Length,
+            options, model.Normalisation, model.Theta, model.Find(p.Batch)?.Film, TrainingAnchor.Global))).ToList();
         var server = FederatedServer.FromState(new ServerState
         {
             Options = options, Round = model.RoundsRun + 1, LastRound = model.RoundsRun + options.Rounds, RoundsRun = model.RoundsRun,
@@ -113,7 +113,9 @@ internal static class ModelExtension
         {
             Batch = c.ClientId, Cells = c.Trainer.CellCount, Training = BatchTraining.Federated, Film = (float[])c.Trainer.Film.Clone(),
         })) with { EmbedKey = model.EmbedKey, BatchKey = model.BatchKey };
+        Embedding? output = null;
+        var shift = updated.TransformBlocks(z.Rows, (_, _) => z, parts.Column, (_, block) => output = block, z.Rows, threads);
         var fresh = parts.Batches.Where(b => model.Find(b) is null).ToList();
-        return new Extension(updated, output, fresh, parts.Batches.Where(b => model.Find(b) is not null).ToList(), true, run.RoundsRun, run.MeanShift, started.Elapsed);
+        return new Extension(updated, output!, fresh, parts.Batches.Where(b => model.Find(b) is not null).ToList(), true, run.RoundsRun, shift, started.Elapsed);
     }
 }

@@ -88,14 +88,53 @@ public sealed record RefinementModel
     /// </summary>
     public Embedding Transform(Embedding z, Categorical batches, string source = "input", int threads = 1)
     {
-        var parts = Check(z, batches, source);
+        RequireKnown(Check(z, batches, source), source);
+        Embedding? output = null;   // one block: the whole input
+        TransformBlocks(z.Rows, (_, _) => z, batches, (_, block) => output = block, Math.Max(1, z.Rows), threads);
+        return output ?? new Embedding(0, z.Cols);
+    }
+
+    /// <summary>Throws the input error that names every batch of <paramref name="parts"/> the model does not know.</summary>
+    public void RequireKnown(BatchPartition parts, string source)
+    {
         var unknown = parts.Batches.Where(b => Find(b) is null).ToList();
         if (unknown.Count > 0)
-            throw new InputError($"{source}: {Quote(unknown)} of column '{batches.Name}' {(unknown.Count == 1 ? "is" : "are")} not in the model, which knows {Quote(Batches.Select(b => b.Batch))}; " +
+            throw new InputError($"{source}: {Quote(unknown)} of column '{parts.Column.Name}' {(unknown.Count == 1 ? "is" : "are")} not in the model, which knows {Quote(Batches.Select(b => b.Batch))}; " +
                                  "new batches join a model by extension (extend).");
-        var output = new Embedding(z.Rows, z.Cols);
-        foreach (var part in parts.Parts) AdapterOf(Find(part.Batch)!).Apply(z, part.Rows, Normalisation, output, threads);
-        return output;
+    }
+
+    /// <summary>
+    /// The transform block by block, for inputs and outputs that do not fit in memory twice:
+    /// <paramref name="rowsOf"/>(start, count) gives rows [start, start + count) of the input,
+    /// <paramref name="sink"/>(start, refined) receives their refined rows. Every batch must be known
+    /// (<see cref="RequireKnown"/>). Returns each batch's mean shift ||z' - z||.
+    /// </summary>
+    public IReadOnlyDictionary<string, double> TransformBlocks(int rows, Func<int, int, Embedding> rowsOf, Categorical batches,
+        Action<int, Embedding> sink, int blockRows, int threads)
+    {
+        var adapters = new BatchAdapter?[batches.CategoryCount];
+        var shiftSums = new double[batches.CategoryCount];
+        var counts = new long[batches.CategoryCount];
+        for (int start = 0; start < rows; start += blockRows)
+        {
+            int count = Math.Min(blockRows, rows - start);
+            var block = rowsOf(start, count);
+            var output = new Embedding(count, Dim);
+            var codes = batches.Codes.AsSpan(start, count);
+            for (int b = 0; b < batches.CategoryCount; b++)
+            {
+                var local = new List<int>();
+                for (int i = 0; i < count; i++) if (codes[i] == b) local.Add(i);
+                if (local.Count == 0) continue;
+                adapters[b] ??= AdapterOf(Find(batches.Categories[b]) ?? throw new InputError($"batch '{batches.Categories[b]}' is not in the model."));
+                shiftSums[b] += adapters[b]!.Apply(block, local.ToArray(), Normalisation, output, threads);
+                counts[b] += local.Count;
+            }
+            sink(start, output);
+        }
+        var shifts = new Dictionary<string, double>(StringComparer.Ordinal);
+        for (int b = 0; b < shiftSums.Length; b++) if (counts[b] > 0) shifts[batches.Categories[b]] = shiftSums[b] / counts[b];
+        return shifts;
     }
 
     /// <summary>Checks the embedding's width and the batch column, and splits the rows by batch.</summary>
