@@ -120,7 +120,7 @@ public static class ProtoMap
         Prototypes = o.Prototypes ?? 0, Sigma = o.Sigma, Diversity = o.Diversity, DiversityCap = o.DiversityCap,
         LambdaId = o.LambdaId, LambdaCompact = o.LambdaCompact, CompactFromRound = o.CompactFromRound,
         CompactMinBatches = o.CompactMinBatches, Mu = o.Mu, LearningRate = o.LearningRate, MiniBatch = o.MiniBatch,
-        LocalEpochs = o.LocalEpochs, StepsPerRound = o.StepsPerRound, StatisticsCells = o.StatisticsCells, AlignTarget = (P.AlignTarget)(int)o.AlignTarget,
+        LocalEpochs = o.LocalEpochs, StepsPerRound = o.StepsPerRound, StatisticsCells = o.StatisticsCells, WorkingCells = o.WorkingCells, AlignTarget = (P.AlignTarget)(int)o.AlignTarget,
         UseFilm = o.UseFilm, Seed = o.Seed, DiversitySweeps = o.DiversitySweeps, KmeansRestarts = o.KMeansRestarts,
     };
 
@@ -130,7 +130,7 @@ public static class ProtoMap
         Prototypes = p.Prototypes == 0 ? null : p.Prototypes, Sigma = p.Sigma, Diversity = p.Diversity, DiversityCap = p.DiversityCap,
         LambdaId = p.LambdaId, LambdaCompact = p.LambdaCompact, CompactFromRound = p.CompactFromRound,
         CompactMinBatches = p.CompactMinBatches, Mu = p.Mu, LearningRate = p.LearningRate, MiniBatch = p.MiniBatch,
-        LocalEpochs = p.LocalEpochs, StepsPerRound = p.StepsPerRound, StatisticsCells = p.StatisticsCells, AlignTarget = (AlignTarget)(int)p.AlignTarget,
+        LocalEpochs = p.LocalEpochs, StepsPerRound = p.StepsPerRound, StatisticsCells = p.StatisticsCells, WorkingCells = p.WorkingCells, AlignTarget = (AlignTarget)(int)p.AlignTarget,
         UseFilm = p.UseFilm, Seed = p.Seed, DiversitySweeps = p.DiversitySweeps, KMeansRestarts = p.KmeansRestarts,
     };
 }

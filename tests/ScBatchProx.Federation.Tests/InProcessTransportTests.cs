@@ -65,7 +65,7 @@ public class InProcessTransportTests
         {
             Rounds = 3, Tolerance = 0.5, Hidden = 5, KMeansRestarts = 4, Activation = Activation.Tanh, Prototypes = 7, Sigma = 0.3, Diversity = 1.5,
             DiversityCap = 3, DiversitySweeps = 2, LambdaId = 0.7, LambdaCompact = 0.9, CompactFromRound = 4, CompactMinBatches = 3,
-            Mu = 0.2, LearningRate = 0.02, MiniBatch = 17, LocalEpochs = 3, StepsPerRound = 40, StatisticsCells = 99, AlignTarget = AlignTarget.Output,
+            Mu = 0.2, LearningRate = 0.02, MiniBatch = 17, LocalEpochs = 3, StepsPerRound = 40, StatisticsCells = 99, WorkingCells = 123, AlignTarget = AlignTarget.Output,
             UseFilm = false, Seed = ulong.MaxValue,
         };
         var defaults = new RefineOptions();

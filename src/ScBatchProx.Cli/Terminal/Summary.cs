@@ -36,6 +36,8 @@ public static class Summary
 
     public static void PrintReport(RefinementReport report)
     {
+        if (report.SampledCells is int sampled)
+            AnsiConsole.WriteLine($"(the figures below are measured within a seeded sample of {sampled:N0} cells, drawn from every batch in proportion to its size)");
         AnsiConsole.WriteLine($"batch mixing (15-NN batch entropy, 0..1): {F(report.MixingBefore)} -> {F(report.MixingAfter)}");
         AnsiConsole.WriteLine($"15-NN neighbourhood kept: mean {F(report.MeanOverlap)}; cells keeping < {F(RefinementReport.LowOverlap, "F1")}: {F(100 * report.LowOverlapFraction, "F1")} %");
         if (report.Disturbed)
