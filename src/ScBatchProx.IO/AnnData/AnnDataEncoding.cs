@@ -33,11 +33,14 @@ internal static class AnnDataEncoding
     public static H5Dataset<float[]> DeferredDenseArray(int rows, int cols) =>
         Tag(new H5Dataset<float[]>(fileDims: [(ulong)rows, (ulong)cols]), "array", "0.2.0");
 
-    /// <summary>A dense cells x dims array in the requested float width.</summary>
+    /// <summary>
+    /// A dense cells x dims array in the requested float width, contiguous and uncompressed like
+    /// <see cref="DeferredDenseArray"/> (deflating a million-cell embedding would cost seconds for little gain).
+    /// </summary>
     public static H5Dataset DenseArray(Embedding embedding, bool asFloat64)
     {
         object data = asFloat64 ? Array.ConvertAll(embedding.Data, v => (double)v) : embedding.Data;
-        return Tag(H5Storage.Dataset(data, [(ulong)embedding.Rows, (ulong)embedding.Cols]), "array", "0.2.0");
+        return Tag(new H5Dataset(data, fileDims: [(ulong)embedding.Rows, (ulong)embedding.Cols]), "array", "0.2.0");
     }
 
     /// <summary>Codes in the narrowest signed integer type, as pandas chooses them; -1 = missing.</summary>

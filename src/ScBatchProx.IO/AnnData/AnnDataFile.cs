@@ -129,7 +129,8 @@ public sealed class AnnDataFile : IDisposable
     });
 
     /// <summary>The whole file in PureHDF's writable object model, for rewriting it with changes.</summary>
-    internal H5File ReadAll() => _input.Guard(null, () => H5TreeCopy.ReadAll(_input.Root));
+    /// <summary>The whole file as a writable copy; large datasets are read while the copy is written, so keep this file open until then.</summary>
+    internal H5Copy ReadAll() => _input.Guard(null, () => H5TreeCopy.ReadAll(_input));
 
     static string List(IEnumerable<string> names) => names.Any() ? string.Join(", ", names) : "(none)";
 

@@ -20,17 +20,15 @@ public static class AnnDataWriter
         IReadOnlyDictionary<string, string>? unsStrings = null)
     {
         CheckName(key, outputPath);
-        H5File root;
-        // Everything is read into memory before writing, so the output may replace the input.
-        using (var input = AnnDataFile.Open(inputPath))
-        {
-            if (embedding.Rows != input.NObs)
-                throw InputError.For(inputPath, key, $"the embedding has {embedding.Rows} rows but the file has {input.NObs} cells.");
-            root = input.ReadAll();
-        }
-        Child(root, "obsm", inputPath)[key] = AnnDataEncoding.DenseArray(embedding, asFloat64);
-        AddUnsStrings(root, unsStrings, outputPath);
-        AtomicFile.Write(outputPath, temp => root.Write(temp));
+        // The input stays open while the copy is written (large datasets stream from it); the copy goes
+        // to a temporary file renamed at the end, so the output may replace the input.
+        using var input = AnnDataFile.Open(inputPath);
+        if (embedding.Rows != input.NObs)
+            throw InputError.For(inputPath, key, $"the embedding has {embedding.Rows} rows but the file has {input.NObs} cells.");
+        var copy = input.ReadAll();
+        Child(copy.Root, "obsm", inputPath)[key] = AnnDataEncoding.DenseArray(embedding, asFloat64);
+        AddUnsStrings(copy.Root, unsStrings, outputPath);
+        AtomicFile.Write(outputPath, copy.Write);
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using PureHDF;
+using PureHDF.Selections;
 using PureHDF.VOL.Native;
 
 namespace ScBatchProx.IO;
@@ -8,10 +9,15 @@ namespace ScBatchProx.IO;
 /// <summary>
 /// Reads a whole HDF5 file into PureHDF's writable object model (groups, datasets, attributes with
 /// their values and HDF5 types), so a file can be rewritten with a few entries changed and
-/// everything else kept exactly.
+/// everything else kept exactly. Large numeric and string datasets are only declared: their values
+/// are copied block by block while the copy is written (<see cref="H5Copy.Write"/>), so a copy never
+/// holds a second whole embedding or a million obs names in memory.
 /// </summary>
 internal sealed class H5TreeCopy
 {
+    // A dataset of at least this many values is streamed; one block holds about this many.
+    internal const int StreamFrom = 1 << 20;
+
     // Object references (only anndata 0.7 files use them, for obs categories) must point at the copy
     // of their target, so values holding references are set once the whole tree is copied. PureHDF
     // writes objects in this visiting order and can only reference objects already written, so a
@@ -20,18 +26,23 @@ internal sealed class H5TreeCopy
     readonly List<(IH5Object Source, H5Object Copy)> _objects = [];
     readonly List<Action> _referenceFixups = [];
 
-    public static H5File ReadAll(NativeFile source)
+    readonly List<Action<H5NativeWriter>> _streamed = [];
+    readonly H5Input _input;
+
+    H5TreeCopy(H5Input input) => _input = input;
+
+    public static H5Copy ReadAll(H5Input input)
     {
-        var copy = new H5TreeCopy();
+        var copy = new H5TreeCopy(input);
         var root = new H5File();
-        copy.Fill(root, source);
+        copy.Fill(root, input.Root);
         if (copy._referenceFixups.Count > 0)
         {
             copy._byAddress = copy._objects.Select((o, order) => (o, order))
                 .ToDictionary(x => AddressOf((NativeObject)x.o.Source), x => (x.order, x.o.Copy));
             foreach (var fixup in copy._referenceFixups) fixup();
         }
-        return root;
+        return new H5Copy(root, copy._streamed);
     }
 
     Dictionary<ulong, (int Order, H5Object Copy)>? _byAddress;
@@ -61,6 +72,14 @@ internal sealed class H5TreeCopy
     void CopyDataset(H5Group parent, string name, IH5Dataset source)
     {
         var values = H5Values.Of(source);
+        if (Streamable(source) is { } element)
+        {
+            var declared = (H5Dataset)StreamMethod.MakeGenericMethod(element).Invoke(this, BindingFlags.DoNotWrapExceptions, null, [source, name], null)!;
+            CopyAttributes(source, declared);
+            parent[name] = declared;
+            _objects.Add((source, declared));
+            return;
+        }
         var data = H5Values.Read(values);
         var dims = H5Values.Dims(values);
         if (HoldsReferences(data))
@@ -79,6 +98,40 @@ internal sealed class H5TreeCopy
             CopyAttributes(source, dataset);
             return dataset;
         }
+    }
+
+    /// <summary>The element type of a dataset to stream: large, and numbers or strings (no references, no bools).</summary>
+    static Type? Streamable(IH5Dataset source)
+    {
+        if (source.Space.Type != H5DataspaceType.Simple || source.Space.Dimensions.Length == 0) return null;
+        if (source.Space.Dimensions.Aggregate(1UL, (a, d) => a * d) < StreamFrom) return null;
+        var element = H5Values.ElementType(source.Type);
+        return element.IsPrimitive || element == typeof(string) ? element : null;
+    }
+
+    static readonly MethodInfo StreamMethod = typeof(H5TreeCopy).GetMethod(nameof(Stream), BindingFlags.Instance | BindingFlags.NonPublic)!;
+
+    /// <summary>
+    /// Declares the copy of <paramref name="source"/> (contiguous and uncompressed, as anndata writes
+    /// arrays by default) and queues the block-by-block copy of its values, whole leading-axis rows at a time.
+    /// </summary>
+    H5Dataset Stream<T>(IH5Dataset source, string name)
+    {
+        var dims = source.Space.Dimensions;
+        var copy = new H5Dataset<T[]>(fileDims: dims);
+        ulong rowValues = dims.Skip(1).Aggregate(1UL, (a, d) => a * d);
+        ulong rowsPerBlock = Math.Max(1, (ulong)StreamFrom / Math.Max(rowValues, 1));
+        _streamed.Add(writer =>
+        {
+            for (ulong start = 0; start < dims[0]; start += rowsPerBlock)
+            {
+                ulong rows = Math.Min(rowsPerBlock, dims[0] - start);
+                var selection = new HyperslabSelection(dims.Length, [start, .. new ulong[dims.Length - 1]], [rows, .. dims.Skip(1)]);
+                var block = _input.Guard(name, () => source.Read<T[]>(fileSelection: selection));
+                writer.Write(copy, block, fileSelection: selection);
+            }
+        });
+        return copy;
     }
 
     void CopyAttributes(IH5Object source, H5Object target)
@@ -124,5 +177,18 @@ internal sealed class H5TreeCopy
         var named = typeof(NativeObject).GetProperty("Reference", BindingFlags.Instance | BindingFlags.NonPublic)?.GetValue(o);
         return named?.GetType().GetProperty("Value")?.GetValue(named) as ulong?
             ?? throw new NotSupportedException("this PureHDF version hides object addresses, so object references cannot be copied");
+    }
+}
+
+/// <summary>A file read by <see cref="H5TreeCopy"/>: its object tree, and the values still to be copied from the open source.</summary>
+internal sealed class H5Copy(H5File root, IReadOnlyList<Action<H5NativeWriter>> streamed)
+{
+    public H5File Root => root;
+
+    /// <summary>Writes the tree to <paramref name="path"/>, then the streamed datasets block by block; the source must still be open.</summary>
+    public void Write(string path)
+    {
+        using var writer = root.BeginWrite(path);
+        foreach (var copy in streamed) copy(writer);
     }
 }

@@ -46,34 +46,40 @@ internal static class H5Values
     {
         if (source.Space.Type == H5DataspaceType.Null)
             throw new NotSupportedException("an HDF5 null dataspace is not supported");
-        var type = source.Type;
-        return type.Class switch
-        {
-            H5DataTypeClass.FixedPoint => (type.Size, type.FixedPoint.IsSigned) switch
-            {
-                (1, true) => Read<sbyte>(source),
-                (1, false) => Read<byte>(source),
-                (2, true) => Read<short>(source),
-                (2, false) => Read<ushort>(source),
-                (4, true) => Read<int>(source),
-                (4, false) => Read<uint>(source),
-                (8, true) => Read<long>(source),
-                (8, false) => Read<ulong>(source),
-                _ => throw new NotSupportedException($"{type.Size}-byte integers are not supported"),
-            },
-            H5DataTypeClass.FloatingPoint => type.Size switch
-            {
-                4 => Read<float>(source),
-                8 => Read<double>(source),
-                _ => throw new NotSupportedException($"{type.Size}-byte floats are not supported"),
-            },
-            // Fixed-length strings come back as strings too and are written as variable-length ones.
-            H5DataTypeClass.String or H5DataTypeClass.VariableLength => Read<string>(source),
-            H5DataTypeClass.Enumerated when IsBoolEnum(type) => ToH5Bool(source),
-            H5DataTypeClass.Reference => Read<NativeObjectReference1>(source),
-            _ => throw new NotSupportedException($"HDF5 type class {type.Class} is not supported"),
-        };
+        var element = ElementType(source.Type);
+        return element == typeof(H5Bool) ? ToH5Bool(source) : ReadAs.MakeGenericMethod(element).Invoke(null, System.Reflection.BindingFlags.DoNotWrapExceptions, null, [source], null)!;
     }
+
+    static readonly System.Reflection.MethodInfo ReadAs = typeof(H5Values).GetMethod(nameof(Read), 1,
+        System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.NonPublic, null, [typeof(ISource)], null)!;
+
+    /// <summary>The CLR element type <see cref="Read"/> gives for an HDF5 type.</summary>
+    public static Type ElementType(IH5DataType type) => type.Class switch
+    {
+        H5DataTypeClass.FixedPoint => (type.Size, type.FixedPoint.IsSigned) switch
+        {
+            (1, true) => typeof(sbyte),
+            (1, false) => typeof(byte),
+            (2, true) => typeof(short),
+            (2, false) => typeof(ushort),
+            (4, true) => typeof(int),
+            (4, false) => typeof(uint),
+            (8, true) => typeof(long),
+            (8, false) => typeof(ulong),
+            _ => throw new NotSupportedException($"{type.Size}-byte integers are not supported"),
+        },
+        H5DataTypeClass.FloatingPoint => type.Size switch
+        {
+            4 => typeof(float),
+            8 => typeof(double),
+            _ => throw new NotSupportedException($"{type.Size}-byte floats are not supported"),
+        },
+        // Fixed-length strings come back as strings too and are written as variable-length ones.
+        H5DataTypeClass.String or H5DataTypeClass.VariableLength => typeof(string),
+        H5DataTypeClass.Enumerated when IsBoolEnum(type) => typeof(H5Bool),
+        H5DataTypeClass.Reference => typeof(NativeObjectReference1),
+        _ => throw new NotSupportedException($"HDF5 type class {type.Class} is not supported"),
+    };
 
     static object Read<T>(ISource source) => IsScalar(source) ? source.Read<T>()! : source.Read<T[]>();
 
